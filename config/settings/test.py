@@ -1,0 +1,28 @@
+"""Fast, deterministic settings for the test suite (SQLite unless DATABASE_URL is set)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+_tmp = Path(tempfile.mkdtemp(prefix="supportdesk-test-"))
+os.environ.setdefault("SUPPORTDESK_DATA_DIR", str(_tmp))
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, STORAGES  # noqa: E402
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = ""
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file (not :memory:) so that threads in concurrency tests share one database.
+    DATABASES["default"]["NAME"] = str(_tmp / "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(_tmp / "test-db.sqlite3")}
+AXES_ENABLED = True
+LANGUAGE_CODE = "el"

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from supportdesk.api.urls import api
+from supportdesk.common.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("supportdesk.desk.urls")),
+    path("desk/work/", include("supportdesk.worklog.urls")),
+    path("billing/", include("supportdesk.billing.urls")),
+    path("portal/", include("supportdesk.portal.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "supportdesk"
+admin.site.site_title = "supportdesk"

@@ -1,0 +1,53 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    """A person who logs in: vendor staff (technician, manager) or a customer's contact."""
+
+    class Role(models.TextChoices):
+        TECHNICIAN = "technician", _("Technician")
+        MANAGER = "manager", _("Manager")
+        CUSTOMER = "customer", _("Customer user")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    # A customer user belongs to exactly one customer; staff to none (enforced below).
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="customer", customer__isnull=False)
+                           | (~Q(role="customer") & Q(customer__isnull=True))),
+                name="user_customer_iff_customer_role",
+                violation_error_message=_(
+                    "A customer user must belong to exactly one customer; staff to none."
+                ),
+            ),
+        ]
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return self.is_active and self.role in (self.Role.TECHNICIAN, self.Role.MANAGER)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_active and self.role == self.Role.MANAGER
+
+    @property
+    def is_customer_user(self) -> bool:
+        return self.role == self.Role.CUSTOMER

@@ -1,0 +1,46 @@
+"""Who may reach what. Every staff view is wrapped by one of these; customers get 404/403.
+
+Views never decide access inline: they use these decorators, and per-object access goes
+through permission-scoped selectors (``*_get_for_user``) that raise Http404.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+def _guard(test: Callable) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated or not user.is_active:
+                return redirect_to_login(request.get_full_path())
+            if not test(user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.staff_only = True  # read by the URL-matrix security tests
+        return wrapper
+
+    return decorator
+
+
+staff_required = _guard(lambda user: user.is_vendor_staff)
+manager_required = _guard(lambda user: user.is_manager)
+
+
+def customer_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or not user.is_active:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_customer_user or user.customer_id is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

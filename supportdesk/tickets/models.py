@@ -1,0 +1,253 @@
+"""Support requests ("Αίτημα υποστήριξης"), their conversation and their event log.
+
+SLA deadlines are computed by ``supportdesk.domain.sla`` in services and stored here so
+that the queue can be ordered by an index instead of recomputing per row.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from supportdesk.common.choices import Tier
+from supportdesk.common.models import TimeStampedModel
+
+
+class Ticket(TimeStampedModel):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        WAITING_CUSTOMER = "waiting_customer", _("Waiting on customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    class ReceivedVia(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        PORTAL = "portal", _("Customer portal")
+        REMOTE = "remote", _("Remote session")
+        OFFICE = "office", _("At our offices")
+        ONSITE = "onsite", _("At customer premises")
+        EMERGENCY_MESSAGE = "emergency_message", _("Emergency message (§7)")
+
+    class Category(models.TextChoices):
+        # In scope (§10: the proper operation of the vendor's products).
+        PROGRAM_FAULT = "program_fault", _("Program fault")
+        HOW_TO = "how_to", _("How-to question")
+        DATA = "data", _("Data correction")
+        INSTALLATION = "installation", _("Installation or update")
+        TRAINING = "training", _("Training on our products")
+        # Out of scope (§10): need a separately accepted quote before being billed.
+        OS = "os", _("Operating system problems")
+        GREEK_DISPLAY = "greek_display", _("Greek display or printing")
+        NETWORK_STORAGE = "network_storage", _("Network or storage media")
+        HARDWARE = "hardware", _("Hardware upgrade or repair")
+        UNSUITABLE_EQUIPMENT = "unsuitable_equipment", _("Unsuitable equipment or consumables")
+        VIRUS = "virus", _("Virus infection")
+        OTHER_TRAINING = "other_training", _("Training on OS, Internet, image editing, Office")
+
+    OUT_OF_SCOPE_CATEGORIES = frozenset({
+        Category.OS, Category.GREEK_DISPLAY, Category.NETWORK_STORAGE, Category.HARDWARE,
+        Category.UNSUITABLE_EQUIPMENT, Category.VIRUS, Category.OTHER_TRAINING,
+    })
+
+    class Emergency(models.TextChoices):
+        NONE = "none", _("Not an emergency")
+        PENDING = "pending", _("Emergency awaiting assessment")
+        ACCEPTED = "accepted", _("Emergency accepted (§7)")
+        DECLINED = "declined", _("Emergency declined")
+
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    product = models.ForeignKey(
+        "catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT,
+        related_name="tickets", null=True, blank=True,
+    )
+    contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("contact"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="tickets_opened",
+    )
+    contact_name = models.CharField(_("caller name"), max_length=120, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("description"), blank=True)
+    received_via = models.CharField(
+        _("received via"), max_length=24, choices=ReceivedVia.choices, default=ReceivedVia.PHONE
+    )
+    category = models.CharField(
+        _("category"), max_length=24, choices=Category.choices, default=Category.PROGRAM_FAULT
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.NEW)
+    emergency = models.CharField(
+        _("emergency (§7)"), max_length=12, choices=Emergency.choices, default=Emergency.NONE
+    )
+    emergency_reason = models.TextField(_("assessment note"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("technician"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="tickets_assigned",
+    )
+    # Snapshot of the tier in force when the request arrived: its SLA target never moves.
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="tickets",
+    )
+    received_at = models.DateTimeField(_("received at"))
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Stored deadlines (§4 response target on the §6 calendar), recomputed on pause/resume.
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    response_due_max_at = models.DateTimeField(_("response due at the latest"), null=True,
+                                               blank=True)
+    # Notices are sent once each; these mark that they were.
+    sla_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_breach_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # §11 prerequisites recorded per request: None = not checked yet.
+    has_backups = models.BooleanField(_("reliable backups kept"), null=True, blank=True)
+    equipment_ok = models.BooleanField(_("equipment in working order"), null=True, blank=True)
+    follows_instructions = models.BooleanField(_("instructions followed"), null=True, blank=True)
+    no_third_party = models.BooleanField(_("no third-party interference"), null=True, blank=True)
+    # Folded subject + body + customer name for accent-insensitive search.
+    search_text = models.TextField(editable=False, default="")
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+
+    class Meta:
+        verbose_name = _("support request")
+        verbose_name_plural = _("support requests")
+        ordering = ["-received_at"]
+        indexes = [
+            # The queue: open tickets by due moment (partial index on PostgreSQL and SQLite).
+            models.Index(
+                fields=["response_due_at", "id"], name="ticket_queue_idx",
+                condition=Q(status__in=["new", "open", "waiting_customer"]),
+            ),
+            models.Index(fields=["customer", "-received_at"], name="ticket_customer_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["status", "received_at"], name="ticket_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True)
+                | Q(first_response_at__gte=F("received_at")),
+                name="ticket_response_after_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk:06d}" if self.pk else "#new"
+
+    @property
+    def is_out_of_scope(self) -> bool:
+        return self.category in self.OUT_OF_SCOPE_CATEGORIES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.NEW, self.Status.OPEN, self.Status.WAITING_CUSTOMER)
+
+
+class TicketPause(models.Model):
+    """A span while the request waited on the customer: the SLA clock does not run (SPEC)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="pause_end_not_before_start",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(ended_at__isnull=True),
+                name="pause_one_open_per_ticket",
+            ),
+        ]
+
+
+class TicketEvent(models.Model):
+    """Append-only log of what happened to a request, with machine keys (translated on display)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        REPLIED = "replied", _("Replied")
+        NOTE_ADDED = "note_added", _("Internal note added")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        CATEGORY_CHANGED = "category_changed", _("Scope classification changed")
+        EMERGENCY_ACCEPTED = "emergency_accepted", _("Emergency accepted")
+        EMERGENCY_DECLINED = "emergency_declined", _("Emergency declined")
+        WORK_LOGGED = "work_logged", _("Work logged")
+        SLA_WARNING = "sla_warning", _("SLA warning sent")
+        SLA_BREACHED = "sla_breached", _("SLA breach notice sent")
+        HOLD_OVERRIDDEN = "hold_overridden", _("Support hold overridden")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Staff-only events (internal notes, hold overrides) never reach the portal.
+    is_internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Message(TimeStampedModel):
+    """A reply in the conversation, or an internal note that customers never see."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"))
+    is_internal = models.BooleanField(_("internal note"), default=False)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Stored under a random name: the user's file name is only ever display text.
+    return f"attachments/{instance.uuid.hex[:2]}/{instance.uuid.hex}"
+
+
+class Attachment(TimeStampedModel):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_internal = models.BooleanField(_("staff only"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at"]
