@@ -1,0 +1,58 @@
+"""Fixtures every app's tests share: the seeded configuration and two customers' worlds.
+
+Org A and org B (RELIABILITY fixtures) each have a customer user; staff are a technician
+and a manager. Per-app factories live in ``<app>/tests/factories.py``.
+"""
+
+import pytest
+
+from supportdesk.accounts.tests.factories import (
+    ManagerFactory,
+    TechnicianFactory,
+    UserFactory,
+)
+from supportdesk.catalog.tests.factories import ProductFactory
+from supportdesk.customers.tests.factories import CustomerFactory
+
+
+@pytest.fixture
+def config(db):
+    """The default tariff and working calendar, as `manage.py seed_config` installs them."""
+    from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
+
+    return {"tariff": tariff_seed_default(), "calendar": calendar_seed_default()}
+
+
+@pytest.fixture
+def product(db):
+    return ProductFactory(code="jewelsoft-pos", name="Jewelsoft POS")
+
+
+@pytest.fixture
+def org_a(db):
+    return CustomerFactory(name="Κοσμήματα Άλφα")
+
+
+@pytest.fixture
+def org_b(db):
+    return CustomerFactory(name="Χρυσοχοΐα Βήτα")
+
+
+@pytest.fixture
+def customer_a(org_a):
+    return UserFactory(username="alice", customer=org_a)
+
+
+@pytest.fixture
+def customer_b(org_b):
+    return UserFactory(username="bob", customer=org_b)
+
+
+@pytest.fixture
+def technician(db):
+    return TechnicianFactory(username="tech")
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory(username="boss")

@@ -1,0 +1,101 @@
+"""Reads of the business configuration, turned into the rules engine's values.
+
+Every service that prices or schedules asks here: nothing else builds a calendar or
+parses a tariff, so one rule is never implemented twice.
+"""
+
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.domain.calendar import BusinessCalendar
+from supportdesk.domain.tariff import Tariff
+
+from .models import Contract, TariffVersion, WorkingCalendar
+
+NO_TARIFF_IN_FORCE = _("No tariff version is in force on %(day)s.")
+NO_DEFAULT_CALENDAR = _("No default working calendar is configured.")
+
+# Cache keys carry a version bumped on every change (see services.config_changed).
+_CONFIG_VERSION_KEY = "supportdesk:config-version"
+
+
+def config_version() -> int:
+    return cache.get_or_set(_CONFIG_VERSION_KEY, 1, timeout=None)
+
+
+_calendar_memo: dict[tuple[int, int], BusinessCalendar] = {}
+_tariff_memo: dict[tuple[int, int], Tariff] = {}
+
+
+def calendar_get_default() -> BusinessCalendar:
+    """The vendor's working calendar (§6) as a domain value; memoised per config version."""
+    row = WorkingCalendar.objects.filter(is_default=True).first()
+    if row is None:
+        raise ApplicationError(NO_DEFAULT_CALENDAR, code="no_calendar")
+    return calendar_to_domain(row)
+
+
+def calendar_to_domain(row: WorkingCalendar) -> BusinessCalendar:
+    key = (row.pk, config_version())
+    found = _calendar_memo.get(key)
+    if found is None:
+        from supportdesk.domain.calendar import calendar_from_config
+
+        weekly = [(h.weekday, h.opens_at, h.closes_at) for h in row.weekly_hours.all()]
+        closures = [(c.starts_on, c.ends_on, c.reason) for c in row.closures.all()]
+        days = list(row.days.all())
+        found = calendar_from_config(
+            tz=row.timezone,
+            weekly_hours=weekly,
+            closures=closures,
+            closed_dates=[(d.date, d.reason) for d in days if not d.is_working],
+            open_dates=[(d.date, d.opens_at, d.closes_at) for d in days if d.is_working],
+            greek_holidays=row.includes_greek_holidays,
+        )
+        _calendar_memo.clear()
+        _calendar_memo[key] = found
+    return found
+
+
+def tariff_version_in_force(day: date) -> TariffVersion:
+    row = TariffVersion.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if row is None:
+        raise ApplicationError(NO_TARIFF_IN_FORCE % {"day": day.isoformat()}, code="no_tariff")
+    return row
+
+
+def tariff_to_domain(row: TariffVersion) -> Tariff:
+    key = (row.pk, config_version())
+    found = _tariff_memo.get(key)
+    if found is None:
+        found = row.to_domain()
+        _tariff_memo[key] = found
+    return found
+
+
+def contract_in_force(*, customer_id: int, day: date) -> Contract | None:
+    return (
+        Contract.objects.filter(
+            customer_id=customer_id, status=Contract.Status.ACTIVE,
+            starts_on__lte=day, ends_on__gte=day,
+        )
+        .select_related("tariff_version")
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def contract_list_ending_between(start: date, end: date) -> QuerySet[Contract]:
+    """Renewal list: active contracts whose last day falls in [start, end]."""
+    renewed = Q(renewed_by__isnull=False)
+    return (
+        Contract.objects.filter(status=Contract.Status.ACTIVE, ends_on__gte=start,
+                                ends_on__lte=end)
+        .exclude(renewed)
+        .select_related("customer")
+        .order_by("ends_on")
+    )

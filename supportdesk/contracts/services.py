@@ -1,0 +1,131 @@
+"""Writes of contracts and business configuration (tariff versions, working calendar)."""
+
+from datetime import date, time
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.customers.models import Customer
+
+from .models import Closure, Contract, PrepaidPurchase, TariffVersion, WeeklyHours, WorkingCalendar
+from .selectors import _CONFIG_VERSION_KEY, tariff_to_domain, tariff_version_in_force
+
+CONTRACT_OVERLAPS = _("This customer already has a contract covering part of that period.")
+CONTRACT_END_BEFORE_START = _("A contract must end after it starts.")
+TARIFF_INVALID = _("The tariff is not valid: %(error)s")
+TARIFF_DATE_TAKEN = _("Another tariff version is already in force from that date.")
+
+
+def config_changed() -> None:
+    """Invalidate memoised calendars and tariffs in every process sharing the cache."""
+    try:
+        cache.incr(_CONFIG_VERSION_KEY)
+    except ValueError:
+        cache.set(_CONFIG_VERSION_KEY, 2, timeout=None)
+
+
+def tariff_version_create(
+    *, version: str, effective_from: date, source_toml: str, notes: str = ""
+) -> TariffVersion:
+    """Add a tariff version; the TOML is validated by the rules engine before anything is saved."""
+    from supportdesk.domain.tariff import TariffError, load_tariff
+
+    try:
+        load_tariff(source_toml)
+    except TariffError as exc:
+        raise ApplicationError(TARIFF_INVALID % {"error": exc}, code="tariff_invalid") from exc
+    if TariffVersion.objects.filter(effective_from=effective_from).exists():
+        raise ApplicationError(TARIFF_DATE_TAKEN, code="tariff_date_taken")
+    row = TariffVersion(version=version, effective_from=effective_from, source_toml=source_toml,
+                        notes=notes)
+    row.full_clean()
+    row.save()
+    transaction.on_commit(config_changed)
+    return row
+
+
+def tariff_seed_default(*, effective_from: date = date(2020, 1, 1)) -> TariffVersion:
+    """The Jewelsoft tariff from SPEC.md, shipped with the rules engine as TOML."""
+    from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH, load_tariff
+
+    source = DEFAULT_TARIFF_PATH.read_text(encoding="utf-8")
+    existing = TariffVersion.objects.filter(effective_from=effective_from).first()
+    if existing:
+        return existing
+    return tariff_version_create(
+        version=load_tariff(source).version, effective_from=effective_from, source_toml=source,
+        notes="Jewelsoft default (SPEC.md)",
+    )
+
+
+@transaction.atomic
+def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> WorkingCalendar:
+    """§6: Mon-Fri 10:00-18:00, Greek public holidays, summer closure 5-25 August."""
+    cal = WorkingCalendar.objects.filter(is_default=True).first()
+    if cal:
+        return cal
+    cal = WorkingCalendar.objects.create(name="Jewelsoft", is_default=True)
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(calendar=cal, weekday=d, opens_at=time(10), closes_at=time(18))
+        for d in range(5)
+    )
+    Closure.objects.bulk_create(
+        Closure(calendar=cal, starts_on=date(y, 8, 5), ends_on=date(y, 8, 25),
+                reason="Summer closure (§6)")
+        for y in range(first_year, last_year + 1)
+    )
+    transaction.on_commit(config_changed)
+    return cal
+
+
+def annual_fee_for(*, customer: Customer, tier: str, on: date) -> Decimal:
+    """§4: the tier's fee rule applied to the customer's licensed software value."""
+    from supportdesk.domain.tariff import Tier, annual_fee
+
+    tariff = tariff_to_domain(tariff_version_in_force(on))
+    values = list(customer.licences.filter(is_active=True).values_list("value", flat=True))
+    return annual_fee(tariff, Tier(tier), values)
+
+
+@transaction.atomic
+def contract_create(
+    *, customer: Customer, tier: str, starts_on: date, ends_on: date,
+    annual_fee: Decimal | None = None, renews: Contract | None = None, notes: str = "",
+) -> Contract:
+    """Sign a contract; the fee is computed from the tariff unless given (negotiated)."""
+    if ends_on <= starts_on:
+        raise ApplicationError(CONTRACT_END_BEFORE_START, code="contract_dates")
+    # Lock the customer row so two concurrent signatures cannot both pass the overlap check.
+    Customer.objects.select_for_update().get(pk=customer.pk)
+    overlapping = Contract.objects.filter(
+        customer=customer, status=Contract.Status.ACTIVE,
+        starts_on__lte=ends_on, ends_on__gte=starts_on,
+    )
+    if overlapping.exists():
+        raise ApplicationError(CONTRACT_OVERLAPS, code="contract_overlap")
+    version = tariff_version_in_force(starts_on)
+    if annual_fee is None:
+        annual_fee = annual_fee_for(customer=customer, tier=tier, on=starts_on)
+    contract = Contract(
+        customer=customer, tier=tier, starts_on=starts_on, ends_on=ends_on,
+        annual_fee=annual_fee, tariff_version=version, renews_contract=renews, notes=notes,
+    )
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+def prepaid_purchase_price(*, hours: int, on: date) -> tuple[TariffVersion, Decimal]:
+    from supportdesk.domain.tariff import prepaid_purchase_price as price
+
+    version = tariff_version_in_force(on)
+    return version, price(tariff_to_domain(version), hours)
+
+
+__all__ = [
+    "PrepaidPurchase", "annual_fee_for", "calendar_seed_default", "config_changed",
+    "contract_create", "prepaid_purchase_price", "tariff_seed_default", "tariff_version_create",
+]
