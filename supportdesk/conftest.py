@@ -15,6 +15,19 @@ from supportdesk.catalog.tests.factories import ProductFactory
 from supportdesk.customers.tests.factories import CustomerFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_config_memo():
+    """Each test builds its own calendar/tariff rows: never reuse another test's memo."""
+    from django.core.cache import cache
+
+    from supportdesk.contracts import selectors
+
+    selectors._calendar_memo.clear()
+    selectors._tariff_memo.clear()
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def config(db):
     """The default tariff and working calendar, as `manage.py seed_config` installs them."""

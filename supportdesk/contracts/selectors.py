@@ -43,18 +43,23 @@ def calendar_to_domain(row: WorkingCalendar) -> BusinessCalendar:
     key = (row.pk, config_version())
     found = _calendar_memo.get(key)
     if found is None:
-        from supportdesk.domain.calendar import calendar_from_config
+        from supportdesk.domain.holidays_gr import greek_holiday_rule
 
-        weekly = [(h.weekday, h.opens_at, h.closes_at) for h in row.weekly_hours.all()]
-        closures = [(c.starts_on, c.ends_on, c.reason) for c in row.closures.all()]
+        weekly: dict[int, list] = {n: [] for n in range(7)}
+        for hours in row.weekly_hours.all():
+            weekly[hours.weekday].append((hours.opens_at, hours.closes_at))
         days = list(row.days.all())
-        found = calendar_from_config(
+        found = BusinessCalendar.build(
             tz=row.timezone,
             weekly_hours=weekly,
-            closures=closures,
-            closed_dates=[(d.date, d.reason) for d in days if not d.is_working],
-            open_dates=[(d.date, d.opens_at, d.closes_at) for d in days if d.is_working],
-            greek_holidays=row.includes_greek_holidays,
+            # Closures are stored per year as dates (§6 "usually 5-25 August": a manager
+            # adjusts each year), so no recurring rule is added on top.
+            closures=[(c.starts_on, c.ends_on) for c in row.closures.all()],
+            annual_closures=(),
+            closed_dates=[d.date for d in days if not d.is_working],
+            open_dates={d.date: [(d.opens_at, d.closes_at)] for d in days if d.is_working},
+            holiday_rule=greek_holiday_rule if row.includes_greek_holidays else None,
+            name=row.name,
         )
         _calendar_memo.clear()
         _calendar_memo[key] = found

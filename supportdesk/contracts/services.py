@@ -43,6 +43,8 @@ def tariff_version_create(
                         notes=notes)
     row.full_clean()
     row.save()
+    # Bump now (this process) and after commit (other processes may have re-read meanwhile).
+    config_changed()
     transaction.on_commit(config_changed)
     return row
 
@@ -77,6 +79,8 @@ def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> W
                 reason="Summer closure (§6)")
         for y in range(first_year, last_year + 1)
     )
+    # Bump now (this process) and after commit (other processes may have re-read meanwhile).
+    config_changed()
     transaction.on_commit(config_changed)
     return cal
 

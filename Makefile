@@ -1,0 +1,54 @@
+# supportdesk: the two commands of the README are `make run` and `make test`.
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_ci
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: setup run test test-sqlite test-pg lint bench clean messages
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Run the app on SQLite with demo data at http://127.0.0.1:8000
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_config
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py rundesk $(HOST):$(PORT)
+
+## Run the whole test suite: lint, architecture contract, SQLite, then PostgreSQL
+test: setup lint test-sqlite test-pg
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider
+
+test-pg:
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+
+bench: setup
+	$(BIN)/python bench/bench_calendar.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_bench_billing $(BIN)/python bench/bench_billing.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/sd_bench_desk $(BIN)/python bench/bench_desk.py
+
+messages:
+	for app in supportdesk/*/locale/..; do (cd $$app && ../../$(BIN)/django-admin compilemessages) ; done
+
+clean:
+	rm -rf $(VENV) var artifacts .pytest_cache
