@@ -26,3 +26,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(_tmp / "test-db.sqlite3")}
 AXES_ENABLED = True
 LANGUAGE_CODE = "el"
+(_tmp / "static").mkdir(exist_ok=True)

@@ -97,6 +97,9 @@ class WeeklyHours(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
 
 class Closure(models.Model):
     """A period the office is closed, e.g. the summer closure of §6 (5-25 August)."""
@@ -116,6 +119,9 @@ class Closure(models.Model):
                 violation_error_message=_("A closure cannot end before it starts."),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%d/%m/%Y}-{self.ends_on:%d/%m/%Y} {self.reason}".strip()
 
 
 class CalendarDay(models.Model):
@@ -141,6 +147,9 @@ class CalendarDay(models.Model):
                 violation_error_message=_("A working day needs opening and closing times."),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.reason}".strip()
 
 
 class Contract(TimeStampedModel):

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("requests/new/", views.ticket_new, name="ticket_new"),
+    path("requests/<int:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("requests/<int:ticket_id>/reply/", views.ticket_reply_view, name="ticket_reply"),
+    path("attachments/<uuid:attachment_uuid>/", views.attachment_download, name="attachment"),
+    path("releases/", views.releases, name="releases"),
+    path("terms/", views.terms, name="terms"),
+]

@@ -17,7 +17,9 @@ class ContractFactory(factory.django.DjangoModelFactory):
     starts_on = dt.date(2026, 1, 1)
     ends_on = dt.date(2026, 12, 31)
     annual_fee = factory.LazyAttribute(lambda o: "600.00")
-    tariff_version = factory.LazyFunction(lambda: TariffVersion.objects.order_by("effective_from").first())
+    tariff_version = factory.LazyFunction(
+        lambda: TariffVersion.objects.order_by("effective_from").first()
+    )
 
 
 class PrepaidPurchaseFactory(factory.django.DjangoModelFactory):
@@ -28,4 +30,6 @@ class PrepaidPurchaseFactory(factory.django.DjangoModelFactory):
     hours = 5
     price = "250.00"
     purchased_on = dt.date(2026, 1, 10)
-    tariff_version = factory.LazyFunction(lambda: TariffVersion.objects.order_by("effective_from").first())
+    tariff_version = factory.LazyFunction(
+        lambda: TariffVersion.objects.order_by("effective_from").first()
+    )

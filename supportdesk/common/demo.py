@@ -1,0 +1,250 @@
+"""A believable Jewelsoft for the demo and for trying the product by hand.
+
+A dozen Greek jewellery shops (Athens suburbs and out-of-town), all three tiers, licences,
+a year of support requests with their work, and staff and customer logins. Everything goes
+through the same services the product uses, so the demo data obeys every rule (§1-§12).
+Deterministic: the same seed gives the same company.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from supportdesk.accounts.models import User
+from supportdesk.catalog.models import Product, Release
+from supportdesk.contracts.services import contract_create
+from supportdesk.customers.models import Customer, Licence
+from supportdesk.customers.services import customer_create
+
+ATHENS = ZoneInfo("Europe/Athens")
+DEMO_PASSWORD = "demo-2026!"  # noqa: S105 - printed for the demo logins, local use only
+
+PRODUCTS = [
+    ("jewel-pos", "Jewelsoft Λιανική (POS)", Decimal("2400.00")),
+    ("jewel-stock", "Jewelsoft Αποθήκη & Καράτια", Decimal("1800.00")),
+    ("jewel-repairs", "Jewelsoft Επισκευές & Παραγγελίες", Decimal("900.00")),
+    ("jewel-eshop", "Jewelsoft e-shop connector", Decimal("1200.00")),
+]
+
+# name, city, postal code, out of town, distance km, tier
+SHOPS = [
+    ("Κοσμήματα Λαμπρόπουλος Ο.Ε.", "Κηφισιά", "14562", False, 0, "business"),
+    ("Χρυσοχοΐα Αθανασίου", "Γλυφάδα", "16675", False, 0, "business"),
+    ("Ωρολογοποιείο Παπαδάκη", "Μαρούσι", "15124", False, 0, "basic"),
+    ("Κόσμημα & Τέχνη Ι.Κ.Ε.", "Χαλάνδρι", "15231", False, 0, "basic"),
+    ("Διαμάντι Πειραιά Α.Ε.", "Πειραιάς", "18531", False, 0, "free"),
+    ("Αργυροχοΐα Νέας Σμύρνης", "Νέα Σμύρνη", "17121", False, 0, "free"),
+    ("Χρυσός Θεσσαλονίκης Α.Ε.", "Θεσσαλονίκη", "54624", True, 502, "business"),
+    ("Κοσμηματοπωλείο Πάτρας", "Πάτρα", "26221", True, 215, "basic"),
+    ("Ηράκλειο Gold", "Ηράκλειο", "71202", True, 320, "basic"),
+    ("Ασήμι Ιωαννίνων", "Ιωάννινα", "45221", True, 420, "free"),
+    ("Λάρισα Κοσμήματα Ε.Π.Ε.", "Λάρισα", "41222", True, 350, "business"),
+    ("Ρόδος Jewels", "Ρόδος", "85100", True, 430, "free"),
+]
+
+STAFF = [
+    ("manager", "Ελένη", "Κωνσταντίνου", User.Role.MANAGER),
+    ("tech1", "Γιώργος", "Νικολάου", User.Role.TECHNICIAN),
+    ("tech2", "Κατερίνα", "Δημητρίου", User.Role.TECHNICIAN),
+    ("tech3", "Νίκος", "Αλεξίου", User.Role.TECHNICIAN),
+]
+
+SUBJECTS = [
+    ("program_fault", "Δεν τυπώνει η ταμειακή μετά την ενημέρωση"),
+    ("program_fault", "Λάθος υπολογισμός βάρους σε καράτια"),
+    ("how_to", "Πώς περνάω επιστροφή είδους;"),
+    ("how_to", "Εκτύπωση ετικετών με barcode"),
+    ("data", "Διόρθωση αποθέματος χρυσού 18Κ"),
+    ("installation", "Εγκατάσταση σε νέο υπολογιστή ταμείου"),
+    ("training", "Εκπαίδευση νέας υπαλλήλου στις παραγγελίες"),
+    ("program_fault", "Το e-shop δεν συγχρονίζει τιμές"),
+    ("greek_display", "Τα ελληνικά εμφανίζονται ως ερωτηματικά στον εκτυπωτή"),
+    ("network_storage", "Ο δίσκος του server γέμισε"),
+    ("virus", "Ιός στο PC του γραφείου"),
+    ("how_to", "Κλείσιμο ημέρας και Ζ ταμειακής"),
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    logins: list[tuple[str, str, str]]
+
+
+def _afm(n: int) -> str:
+    from stdnum.gr import vat
+
+    body = f"{(80000000 + n * 104729) % 100000000:08d}"
+    return body + vat.calc_check_digit(body)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    rows = [(u, DEMO_PASSWORD, role.label) for u, _f, _l, role in STAFF]
+    rows += [(f"shop{n:02d}", DEMO_PASSWORD, name) for n, (name, *_rest) in
+             enumerate(SHOPS, start=1)]
+    return rows
+
+
+def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
+    """Create the demo company unless it exists; returns the logins to print."""
+    if User.objects.filter(username="manager").exists():
+        return DemoResult(created=False, logins=demo_logins())
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    with transaction.atomic():
+        staff = _staff()
+        products = _products(today)
+        customers = _customers(rng, products, today)
+    manager = staff[0]
+    technicians = staff[1:]
+    _history(rng, customers, products, technicians, manager, today)
+    _billing(manager, today)
+    return DemoResult(created=True, logins=demo_logins())
+
+
+def _staff() -> list[User]:
+    users = []
+    for username, first, last, role in STAFF:
+        user = User(username=username, first_name=first, last_name=last, role=role,
+                    email=f"{username}@jewelsoft.example", is_staff=role == User.Role.MANAGER,
+                    is_superuser=role == User.Role.MANAGER)
+        user.set_password(DEMO_PASSWORD)
+        user.full_clean()
+        user.save()
+        users.append(user)
+    return users
+
+
+def _products(today: dt.date) -> list[Product]:
+    products = []
+    for code, name, _value in PRODUCTS:
+        product = Product.objects.create(code=code, name=name)
+        for n, months_ago in enumerate((11, 7, 3, 1)):
+            Release.objects.create(
+                product=product, version=f"26.{n + 1}",
+                released_on=today - dt.timedelta(days=30 * months_ago),
+                notes="Διορθώσεις και βελτιώσεις· νέες αναφορές αποθήκης.",
+            )
+        products.append(product)
+    return products
+
+
+def _customers(rng: random.Random, products: list[Product], today: dt.date) -> list[Customer]:
+    customers = []
+    start = today.replace(day=1) - dt.timedelta(days=365)
+    start = start.replace(day=1)
+    for n, (name, city, postal, out_of_town, km, tier) in enumerate(SHOPS, start=1):
+        customer = customer_create(
+            name=name, tax_number=_afm(n), tax_office=f"ΔΟΥ {city}", city=city,
+            address=f"Οδός Ερμού {n * 3}", postal_code=postal, phone=f"210{n:07d}",
+            email=f"shop{n:02d}@example.gr", is_out_of_town=out_of_town, distance_km=km,
+        )
+        owned = rng.sample(products, k=rng.randint(1, 3))
+        for product in owned:
+            value = {c: v for c, _n, v in PRODUCTS}[product.code]
+            Licence.objects.create(customer=customer, product=product, value=value,
+                                   licensed_on=start - dt.timedelta(days=400))
+        if tier != "free":
+            contract_create(customer=customer, tier=tier, starts_on=start,
+                            ends_on=start.replace(year=start.year + 1) - dt.timedelta(days=1))
+        user = User(username=f"shop{n:02d}", first_name="Υπεύθυνος", last_name=city,
+                    email=f"owner{n:02d}@example.gr", role=User.Role.CUSTOMER,
+                    customer=customer)
+        user.set_password(DEMO_PASSWORD)
+        user.full_clean()
+        user.save()
+        customers.append(customer)
+    return customers
+
+
+def _working_moment(rng: random.Random, day: dt.date) -> dt.datetime:
+    hour, minute = rng.randint(10, 16), rng.choice((0, 15, 30, 45))
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=ATHENS)
+
+
+def _history(rng, customers, products, technicians, manager, today) -> None:
+    from supportdesk.tickets.models import Ticket
+    from supportdesk.tickets.services import (
+        ticket_assign,
+        ticket_change_status,
+        ticket_create,
+        ticket_reply,
+    )
+    from supportdesk.worklog.services.entries import work_entry_create
+
+    first_day = today - dt.timedelta(days=365)
+    channels = ["phone", "phone", "phone", "remote", "remote", "office", "onsite"]
+    for customer in customers:
+        free = not customer.contracts.exists()
+        if free:
+            _prepaid(customer, manager, first_day + dt.timedelta(days=3), hours=10)
+        licensed = [lic.product for lic in customer.licences.all()]
+        for _ in range(rng.randint(14, 26)):
+            day = first_day + dt.timedelta(days=rng.randint(0, 364))
+            if day.weekday() >= 5 or (day.month == 8 and 5 <= day.day <= 25):
+                day -= dt.timedelta(days=3)
+            received = _working_moment(rng, day)
+            category, subject = rng.choice(SUBJECTS)
+            contact = customer.users.first()
+            ticket = ticket_create(
+                customer=customer, subject=subject, category=category,
+                body="Ο πελάτης τηλεφώνησε και περιέγραψε το πρόβλημα.",
+                received_via=rng.choice(["phone", "phone", "portal", "email"]),
+                product=rng.choice(licensed), contact=contact, received_at=received,
+                by=manager, now=received,
+            )
+            tech = rng.choice(technicians)
+            ticket_assign(ticket=ticket, assignee=tech, by=manager)
+            answered = received + dt.timedelta(minutes=rng.randint(20, 60 * 30))
+            ticket_reply(ticket=ticket, body="Το εξετάζουμε και σας ενημερώνουμε.", by=tech,
+                         now=answered)
+            channel = rng.choice(channels)
+            if channel == "onsite" and rng.random() < 0.5:
+                channel = "remote"
+            start = _working_moment(rng, answered.astimezone(ATHENS).date())
+            start = max(start, answered)
+            minutes = rng.choice((10, 15, 20, 30, 45, 60, 90, 120))
+            if not ticket.is_out_of_scope:
+                work_entry_create(
+                    ticket=ticket, technician=tech, channel=channel, started_at=start,
+                    ended_at=start + dt.timedelta(minutes=minutes),
+                    kind="training" if category == "training" else "support",
+                    description="Διάγνωση και επίλυση.", by=tech,
+                )
+            if (today - day).days > 10:
+                ticket_change_status(ticket=ticket, status=Ticket.Status.RESOLVED, by=tech,
+                                     now=start + dt.timedelta(minutes=minutes + 5))
+    # A few open ones for today's queue, spread over the SLA states.
+    now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=ATHENS)
+    for n, customer in enumerate(customers[:8]):
+        received = now - dt.timedelta(hours=4 * n + 1)
+        category, subject = SUBJECTS[n % len(SUBJECTS)]
+        ticket = ticket_create(
+            customer=customer, subject=subject, category=category,
+            body="Ανοιχτό αίτημα για την επίδειξη της ουράς.", received_via="phone",
+            product=customer.licences.first().product, contact=customer.users.first(),
+            received_at=min(received, now), by=manager, now=now,
+        )
+        if n % 2:
+            ticket_assign(ticket=ticket, assignee=technicians[n % len(technicians)], by=manager)
+
+
+def _prepaid(customer, manager, day, *, hours: int) -> None:
+    from supportdesk.billing.services import prepaid_purchase_create
+
+    prepaid_purchase_create(customer=customer, hours=hours, on=day, by=manager)
+
+
+def _billing(manager, today: dt.date) -> None:
+    """Bill every finished month, then mark all but the last statements paid."""
+    from supportdesk.billing.services import billing_run
+
+    month = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
+    this_month = today.replace(day=1)
+    while month < this_month:
+        next_month = (month + dt.timedelta(days=32)).replace(day=1)
+        billing_run(period_start=month, period_end=next_month - dt.timedelta(days=1), by=manager)
+        month = next_month

@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.catalog.models import Product
+from supportdesk.tickets.models import Ticket
+
+
+class TicketNewForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"),
+                                     required=False, empty_label=_("— not about a product —"))
+    category = forms.ChoiceField(label=_("Kind of problem"), choices=Ticket.Category.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Description"), widget=forms.Textarea, max_length=20000)
+    attachment = forms.FileField(label=_("Attachment (optional)"), required=False)
+
+    def __init__(self, *args, customer_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        # §10: support covers the vendor's products the customer has licensed.
+        self.fields["product"].queryset = Product.objects.filter(
+            licences__customer_id=customer_id, licences__is_active=True, is_active=True
+        ).distinct()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea, max_length=20000)
+    attachment = forms.FileField(label=_("Attachment (optional)"), required=False)

@@ -1,0 +1,63 @@
+"""Reads for customer users. Every query is scoped to ``user.customer_id``: a customer user
+never reaches another company's rows, whatever id it sends (RELIABILITY #1, #2)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+from supportdesk.catalog.models import Release
+from supportdesk.contracts.models import Contract
+from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
+from supportdesk.domain.tariff import Tier
+from supportdesk.tickets.models import Ticket
+
+PAGE_SIZE = 25
+
+
+def ticket_list_for_customer(*, user, status: str = "", page: int | str = 1) -> Page:
+    qs: QuerySet[Ticket] = (
+        Ticket.objects.filter(customer_id=user.customer_id)
+        .select_related("product")
+        .only("id", "subject", "status", "received_at", "product__name", "category",
+              "first_response_at", "updated_at")
+        .order_by("-received_at", "-id")
+    )
+    if status == "open":
+        qs = qs.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN,
+                                   Ticket.Status.WAITING_CUSTOMER])
+    elif status == "closed":
+        qs = qs.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class PortalContract:
+    contract: Contract | None
+    tier: str
+    has_updates: bool
+
+
+def portal_contract(*, user, today: date) -> PortalContract:
+    contract = contract_in_force(customer_id=user.customer_id, day=today)
+    if contract is None:
+        return PortalContract(contract=None, tier="free", has_updates=False)
+    tariff = tariff_to_domain(contract.tariff_version)
+    return PortalContract(contract=contract, tier=contract.tier,
+                          has_updates=tariff_has_updates(tariff, contract.tier))
+
+
+def tariff_has_updates(tariff, tier: str) -> bool:
+    return bool(tariff.tier(Tier(tier)).has_updates)
+
+
+def release_list_for_customer(*, user, today: date) -> list[Release]:
+    """§4: updated versions only for tiers entitled to them, of licensed products only."""
+    if not portal_contract(user=user, today=today).has_updates:
+        return []
+    return list(
+        Release.objects.filter(
+            product__licences__customer_id=user.customer_id, product__licences__is_active=True
+        ).select_related("product").order_by("-released_on")[:100]
+    )

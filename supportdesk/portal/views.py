@@ -1,0 +1,120 @@
+"""The customer portal: a customer user sees and acts on its own company's data only.
+
+Views are thin: they authorise with ``customer_required``, read through scoped selectors
+and call the same services the staff desk uses.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from supportdesk.common.downloads import private_file_response
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import customer_required
+from supportdesk.tickets.selectors import (
+    attachment_get_for_user,
+    attachment_list_for_user,
+    message_list_for_user,
+    ticket_get_for_user,
+)
+
+from .forms import ReplyForm, TicketNewForm
+from .selectors import portal_contract, release_list_for_customer, ticket_list_for_customer
+from .services import portal_ticket_open, portal_ticket_reply
+
+
+@customer_required
+def home(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    page = ticket_list_for_customer(user=request.user, status=status,
+                                    page=request.GET.get("page", 1))
+    contract = portal_contract(user=request.user, today=timezone.localdate())
+    return render(request, "portal/home.html", {
+        "page": page, "status": status, "contract": contract,
+        "usage": _usage(request.user),
+    })
+
+
+def _usage(user):
+    """Allowance and hour bank left, when billing provides them."""
+    try:
+        from supportdesk.billing.selectors import customer_usage_summary
+    except ImportError:  # pragma: no cover - billing always installed in this project
+        return None
+    return customer_usage_summary(customer=user.customer, today=timezone.localdate())
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = TicketNewForm(request.POST or None, request.FILES or None,
+                         customer_id=request.user.customer_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = portal_ticket_open(
+                user=request.user, subject=data["subject"], body=data["body"],
+                category=data["category"], product=data["product"],
+                attachment=data["attachment"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your support request was received."))
+            return redirect("portal:ticket", ticket_id=ticket.pk)
+    return render(request, "portal/ticket_new.html", {"form": form})
+
+
+@customer_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+    return render(request, "portal/ticket_detail.html", {
+        "ticket": ticket,
+        "conversation": message_list_for_user(ticket=ticket, user=request.user),
+        "attachments": attachment_list_for_user(ticket=ticket, user=request.user),
+        "form": ReplyForm(),
+    })
+
+
+@customer_required
+@require_POST
+def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            portal_ticket_reply(user=request.user, ticket=ticket, body=form.cleaned_data["body"],
+                                attachment=form.cleaned_data["attachment"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return redirect("portal:ticket", ticket_id=ticket.pk)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("portal:ticket", ticket_id=ticket.pk)
+
+
+@customer_required
+def attachment_download(request: HttpRequest, attachment_uuid) -> HttpResponse:
+    attachment = attachment_get_for_user(user=request.user, attachment_uuid=attachment_uuid)
+    return private_file_response(attachment.file, filename=attachment.original_name)
+
+
+@customer_required
+def releases(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "portal/releases.html", {
+        "contract": portal_contract(user=request.user, today=today),
+        "releases": release_list_for_customer(user=request.user, today=today),
+    })
+
+
+def terms(request: HttpRequest) -> HttpResponse:
+    """The support terms as the customer agreed to them, §12 included."""
+    return render(request, "portal/terms.html")
