@@ -7,7 +7,7 @@ assignee, status, billable, rate…) is ignored, never written (RELIABILITY #4).
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from supportdesk.customers.models import Customer
 from supportdesk.tickets.models import Ticket
@@ -114,7 +114,7 @@ def ticket_open(request, payload: TicketIn):
         category=payload.category, product=product, by=user,
         contact=user if not user.is_vendor_staff else None,
     )
-    return 201, ticket
+    return Status(201, ticket)
 
 
 @router.get("/{ticket_id}/messages", response=list[MessageOut])
@@ -128,4 +128,4 @@ def message_add(request, ticket_id: int, payload: MessageIn):
     ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
     message = ticket_reply(ticket=ticket, body=payload.body, by=request.user,
                            is_internal=payload.is_internal)
-    return 201, _message_out(message)
+    return Status(201, _message_out(message))
