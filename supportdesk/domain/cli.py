@@ -1,0 +1,202 @@
+"""``supportdesk-rules``: the rules engine on the command line (JSON on standard output).
+
+    supportdesk-rules due --tier business --received 2026-11-27T17:00+02:00 \\
+        [--pause START/END ...] [--target expected|max] [--tariff FILE]
+    supportdesk-rules price --tier basic --channel remote --start 2026-11-24T11:00+02:00 \\
+        --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--out-of-town] \\
+        [--training] [--tariff FILE]
+    supportdesk-rules fee --tier basic --licence 4000.00 --licence 1500.00 [--hours N]
+
+Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
+calendar (§6). Amounts are strings with two decimals. Bad arguments print a message on
+standard error and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from supportdesk.domain.calendar import jewelsoft_calendar
+from supportdesk.domain.pricing import WorkItem, price_work, statement_totals
+from supportdesk.domain.sla import due_at
+from supportdesk.domain.tariff import (
+    Channel,
+    Tariff,
+    TariffError,
+    Tier,
+    WorkKind,
+    annual_fee,
+    default_tariff,
+    load_tariff_file,
+    tariff_to_dict,
+)
+
+
+def _aware(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 datetime: {text!r} (e.g. 2026-11-27T17:00+02:00)") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"datetime needs a UTC offset: {text!r} (e.g. 2026-11-27T17:00+02:00)")
+    return value
+
+
+def _pause(text: str) -> tuple[datetime, datetime]:
+    start, sep, end = text.partition("/")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"a pause is START/END, got {text!r}")
+    a, b = _aware(start), _aware(end)
+    if b < a:
+        raise argparse.ArgumentTypeError(f"pause ends before it starts: {text!r}")
+    return a, b
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a decimal number: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text!r}")
+    return value
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of minutes: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportdesk-rules",
+        description="The support terms' rules (due moments, prices, fees) as JSON.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    tiers = [t.value for t in Tier]
+
+    due = commands.add_parser("due", help="when the response to a request is due (§4, §6)")
+    due.add_argument("--tier", required=True, choices=tiers)
+    due.add_argument("--received", required=True, type=_aware, help="ISO datetime with offset")
+    due.add_argument("--pause", action="append", default=[], type=_pause,
+                     help="START/END while waiting on the customer (repeatable)")
+    due.add_argument("--target", choices=["expected", "max"], default="expected")
+    due.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+
+    price = commands.add_parser("price", help="price one work entry (§3-§9)")
+    price.add_argument("--tier", required=True, choices=tiers)
+    price.add_argument("--channel", required=True, choices=[c.value for c in Channel])
+    price.add_argument("--start", required=True, type=_aware, help="ISO datetime with offset")
+    price.add_argument("--minutes", required=True, type=_minutes)
+    price.add_argument("--allowance-left", type=_minutes, default=0)
+    price.add_argument("--bank-left", type=_minutes, default=0)
+    price.add_argument("--emergency", action="store_true", help="accepted §7 emergency")
+    price.add_argument("--out-of-town", action="store_true", help="§9 visit out of town")
+    price.add_argument("--training", action="store_true", help="training, not support (§3)")
+    price.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+
+    fee = commands.add_parser("fee", help="the annual contract fee (§4)")
+    fee.add_argument("--tier", required=True, choices=tiers)
+    fee.add_argument("--licence", action="append", default=[], type=_decimal,
+                     help="value of a licensed program (repeatable)")
+    fee.add_argument("--hours", type=_minutes, help="prepaid hours to buy (prepaid tiers)")
+    fee.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+    return parser
+
+
+def _tariff(parser: argparse.ArgumentParser, path: str | None) -> Tariff:
+    try:
+        return load_tariff_file(path) if path else default_tariff()
+    except TariffError as exc:
+        parser.error(f"tariff: {exc}")
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any]:
+    tariff = _tariff(parser, args.tariff)
+    calendar = jewelsoft_calendar()
+    if args.command == "due":
+        target = tariff.tier(args.tier).response.minutes(args.target)
+        due = due_at(calendar, args.received, target, args.pause)
+        return {"due_at": due.isoformat(), "target_minutes": target, "target": args.target,
+                "tier": args.tier}
+    if args.command == "price":
+        if args.minutes <= 0:
+            parser.error("argument --minutes: must be positive")
+        item = WorkItem(channel=Channel(args.channel), started_at=args.start,
+                        minutes=args.minutes,
+                        kind=WorkKind.TRAINING if args.training else WorkKind.SUPPORT,
+                        is_emergency=args.emergency, is_out_of_town=args.out_of_town)
+        priced = price_work(item, tariff=tariff, tier=args.tier, calendar=calendar,
+                            allowance_left_minutes=args.allowance_left,
+                            bank_left_minutes=args.bank_left)
+        totals = statement_totals(priced.lines)
+        return {
+            "tariff": tariff.version,
+            "lines": [
+                {
+                    "kind": line.kind.value,
+                    "minutes": line.minutes,
+                    "drawn_minutes": line.drawn_minutes,
+                    "rate_per_hour": None if line.rate_per_hour is None
+                    else _money(line.rate_per_hour),
+                    "is_out_of_hours": line.is_out_of_hours,
+                    "amount": _money(line.amount),
+                    "vat_rate": str(line.vat_rate),
+                }
+                for line in priced.lines
+            ],
+            "minutes": priced.minutes,
+            "rounded_minutes": priced.rounded_minutes,
+            "out_of_hours_minutes": priced.out_of_hours_minutes,
+            "billed_minutes": priced.billed_minutes,
+            "allowance_drawn_minutes": priced.allowance_drawn_minutes,
+            "bank_drawn_minutes": priced.bank_drawn_minutes,
+            "totals": {
+                "net": _money(totals.net),
+                "vat": _money(totals.vat),
+                "gross": _money(totals.gross),
+                "vat_by_rate": {str(r): _money(v) for r, v in totals.vat_by_rate.items()},
+            },
+        }
+    # fee
+    rule = tariff_to_dict(tariff)["tiers"][args.tier]["annual_fee"]
+    try:
+        amount = annual_fee(tariff, args.tier, args.licence, prepaid_hours=args.hours)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return {"tier": args.tier, "fee": _money(amount), "rule": rule,
+            "licence_total": _money(sum(args.licence, Decimal(0)))}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``supportdesk-rules`` console script; returns the exit status
+    (argparse exits with 2 on bad arguments)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result = _run(parser, args)
+    except ValueError as exc:  # a rule refused the input (e.g. an impossible moment)
+        parser.error(str(exc))
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

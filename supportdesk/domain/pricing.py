@@ -1,0 +1,377 @@
+"""Pricing of work entries and expenses (§3-§9), and statement totals with VAT (§5).
+
+:func:`price_work` turns one work entry into priced lines, each with a stable machine
+``kind`` and numbers only (the UI translates at display time):
+
+* ``included``: the channel is free of charge for the tier (§4), no charge.
+* ``allowance``: covered by the yearly included minutes of the channel (remote, §4).
+* ``bank``: covered by a Free customer's prepaid hours (§4).
+* ``billed``: minutes x rate per hour (§4; Free pays the standard rate on every channel).
+* ``surcharge``: §7, the out-of-hours share (20%) of the out-of-hours billed amount.
+* ``out_of_base``: §9, the fee of an on-site visit out of town.
+* ``travel`` / ``parking`` / ``lodging``: expenses at cost (§5, §9), from
+  :func:`price_expense` / :func:`price_travel_distance`.
+
+Rules, in order:
+
+1. **Minutes** are whole (§8: the vendor measures). The entry runs over
+   ``[started_at, started_at + minutes)`` in absolute time (not wall-clock arithmetic, so
+   a DST night is counted right). The entry is rounded **up** to the tariff's billing unit;
+   the extra minutes belong to the entry's last part.
+2. **Out of hours** (§7) is decided by the calendar: the entry is split into its in-hours
+   and out-of-hours parts, in time order (an entry straddling 18:00 splits at 18:00; a
+   sub-minute remainder of the working part counts as out of hours). Out-of-hours parts are
+   surcharged when the entry is an accepted emergency (or for all work, if the tariff's
+   ``emergency_only`` is false); otherwise they are priced like in-hours work.
+3. **Included channels** cost nothing, out of hours too (20% of nothing is nothing, and
+   there is no allowance to draw 1.2x from).
+4. **Allowance / bank**: parts are covered in time order while minutes are left; a
+   surcharged part draws 1.2x its duration (rounded up to a whole minute). Never more than
+   what is left is drawn; when it runs out mid-entry the rest is billed (a 90-minute job
+   with 60 left: 60 drawn, 30 billed).
+5. **Amounts** are Decimal euros, rounded half-up to cents per line
+   (:func:`~supportdesk.domain.money.quantize_money`). VAT is not on the lines: it is
+   computed per statement and rate by :func:`statement_totals`; each line carries the VAT
+   rate in force on the work's local date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from typing import Any
+
+from supportdesk.domain.calendar import BusinessCalendar
+from supportdesk.domain.money import amount_for_minutes, quantize_money
+from supportdesk.domain.tariff import Channel, Tariff, Tier, WorkKind
+
+__all__ = [
+    "ExpenseKind",
+    "LineKind",
+    "PricedLine",
+    "PricedWork",
+    "Totals",
+    "WorkItem",
+    "price_expense",
+    "price_travel_distance",
+    "price_work",
+    "statement_totals",
+]
+
+_ZERO = Decimal("0.00")
+
+
+class LineKind(StrEnum):
+    """Stable machine keys of priced lines (translated only at display time)."""
+
+    INCLUDED = "included"
+    ALLOWANCE = "allowance"
+    BANK = "bank"
+    BILLED = "billed"
+    SURCHARGE = "surcharge"
+    OUT_OF_BASE = "out_of_base"
+    TRAVEL = "travel"
+    PARKING = "parking"
+    LODGING = "lodging"
+
+
+class ExpenseKind(StrEnum):
+    """§5, §9: expenses re-billed at cost."""
+
+    TRAVEL = "travel"
+    PARKING = "parking"
+    LODGING = "lodging"
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One work entry as measured by the vendor (§8).
+
+    Attributes:
+        channel: phone, remote, office or on site (§1).
+        started_at: aware start.
+        minutes: whole minutes of work (> 0).
+        kind: support or training (§3).
+        is_emergency: an out-of-hours emergency the vendor accepted (§7).
+        is_out_of_town: on-site at a customer seat out of town (§9); the desk sets it on
+            one entry per visit, since the out-of-base fee is charged per visit.
+    """
+
+    channel: Channel
+    started_at: datetime
+    minutes: int
+    kind: WorkKind = WorkKind.SUPPORT
+    is_emergency: bool = False
+    is_out_of_town: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channel", Channel(self.channel))
+        object.__setattr__(self, "kind", WorkKind(self.kind))
+        if self.started_at.tzinfo is None or self.started_at.utcoffset() is None:
+            raise ValueError("started_at must be a timezone-aware datetime")
+        if isinstance(self.minutes, bool) or not isinstance(self.minutes, int):
+            raise ValueError(f"minutes must be a whole number, got {self.minutes!r}")
+        if self.minutes <= 0:
+            raise ValueError(f"minutes must be positive, got {self.minutes}")
+
+    @property
+    def ended_at(self) -> datetime:
+        """``started_at`` plus ``minutes`` of elapsed (absolute) time, in its zone."""
+        end = self.started_at.astimezone(UTC) + timedelta(minutes=self.minutes)
+        return end.astimezone(self.started_at.tzinfo)
+
+    @classmethod
+    def between(cls, channel: Channel, started_at: datetime, ended_at: datetime,
+                **kwargs: Any) -> WorkItem:
+        """An entry from a timer's start and end: the elapsed time rounded **up** to a whole
+        minute (a started minute is a worked minute)."""
+        if started_at.tzinfo is None or ended_at.tzinfo is None:
+            raise ValueError("started_at and ended_at must be timezone-aware")
+        seconds = (ended_at - started_at).total_seconds()
+        return cls(channel=channel, started_at=started_at,
+                   minutes=max(math.ceil(seconds / 60), 0), **kwargs)
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """One priced line. ``amount`` is net of VAT, in euros, rounded to cents.
+
+    Attributes:
+        kind: what the line is.
+        amount: net euros (0.00 for included / allowance / bank lines).
+        vat_rate: the VAT rate that applies (§5).
+        minutes: work minutes the line covers (0 for fees and expenses).
+        drawn_minutes: minutes taken from the allowance or bank (1.2x out of hours).
+        rate_per_hour: the hourly rate of a ``billed`` line.
+        is_out_of_hours: the line is out-of-hours work priced with the §7 surcharge (for a
+            ``surcharge`` line: always true).
+        quantity: km for a ``travel`` line by distance.
+        unit_price: price per km for a ``travel`` line by distance.
+    """
+
+    kind: LineKind
+    amount: Decimal
+    vat_rate: Decimal
+    minutes: int = 0
+    drawn_minutes: int = 0
+    rate_per_hour: Decimal | None = None
+    is_out_of_hours: bool = False
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PricedWork:
+    """A priced work entry.
+
+    Attributes:
+        lines: the priced lines, in a stable order.
+        minutes: the entry as measured.
+        rounded_minutes: after rounding up to the billing unit.
+        out_of_hours_minutes: the part of the measured entry outside working time (§7).
+        included_minutes: minutes on a free-of-charge channel.
+        covered_minutes: work minutes covered by the allowance or bank.
+        billed_minutes: work minutes charged at a rate.
+        allowance_drawn_minutes: minutes taken from the yearly allowance (1.2x out of hours).
+        bank_drawn_minutes: minutes taken from the prepaid bank (1.2x out of hours).
+        net_amount: the sum of the lines' amounts.
+
+    ``included_minutes + covered_minutes + billed_minutes == rounded_minutes``.
+    """
+
+    lines: tuple[PricedLine, ...]
+    minutes: int
+    rounded_minutes: int
+    out_of_hours_minutes: int
+    included_minutes: int
+    covered_minutes: int
+    billed_minutes: int
+    allowance_drawn_minutes: int
+    bank_drawn_minutes: int
+    net_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Statement totals: VAT computed per statement and per rate, rounded half-up.
+
+    Attributes:
+        net: sum of the lines' net amounts.
+        net_by_rate: ``{vat_rate: net}``.
+        vat_by_rate: ``{vat_rate: vat}`` with vat = quantize(net of that rate x rate).
+        vat: sum of ``vat_by_rate``.
+        gross: net + vat.
+    """
+
+    net: Decimal
+    net_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
+    vat_by_rate: dict[Decimal, Decimal] = field(default_factory=dict)
+    vat: Decimal = _ZERO
+    gross: Decimal = _ZERO
+
+
+def _segments(calendar: BusinessCalendar, item: WorkItem) -> list[tuple[bool, int]]:
+    """The entry's parts in time order as ``(is_out_of_hours, minutes)``."""
+    start = item.started_at
+    end = item.ended_at
+    t0 = start.timestamp()
+    cuts: list[tuple[bool, int]] = []
+    position = 0
+    for w_start, w_end in calendar.working_intervals(start, end):
+        a = int((w_start.timestamp() - t0) // 60)
+        b = int((w_end.timestamp() - t0) // 60)
+        if a > position:
+            cuts.append((True, a - position))
+        if b > a:
+            cuts.append((False, b - a))
+        position = max(position, b)
+    if item.minutes > position:
+        cuts.append((True, item.minutes - position))
+    merged: list[tuple[bool, int]] = []
+    for is_ooh, minutes in cuts:
+        if merged and merged[-1][0] == is_ooh:
+            merged[-1] = (is_ooh, merged[-1][1] + minutes)
+        else:
+            merged.append((is_ooh, minutes))
+    return merged
+
+
+def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
+               calendar: BusinessCalendar, allowance_left_minutes: int = 0,
+               bank_left_minutes: int = 0) -> PricedWork:
+    """Price one work entry for a customer of ``tier`` (see the module's rules).
+
+    ``allowance_left_minutes`` is what is left of the channel's yearly included minutes
+    (§4, ignored for channels without any); ``bank_left_minutes`` what is left of a
+    prepaid-hours customer's bank (ignored for other tiers). The caller records the
+    ``*_drawn_minutes`` of the result against them."""
+    for name, value in (("allowance_left_minutes", allowance_left_minutes),
+                        ("bank_left_minutes", bank_left_minutes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+    tier_terms = tariff.tier(tier)
+    terms = tier_terms.channel(item.channel, item.kind)
+    vat_rate = tariff.vat_rate_on(item.started_at.astimezone(calendar.tz).date())
+    surcharge = tariff.out_of_hours_surcharge
+    may_surcharge = item.is_emergency or not tariff.is_surcharge_for_emergencies_only
+
+    segments = _segments(calendar, item)
+    out_of_hours = sum(m for is_ooh, m in segments if is_ooh)
+    unit = tariff.billing_unit_minutes
+    rounded = -(-item.minutes // unit) * unit
+    if rounded > item.minutes:  # the rounding belongs to the entry's last part
+        is_ooh, minutes = segments[-1]
+        segments[-1] = (is_ooh, minutes + rounded - item.minutes)
+
+    if terms.included_minutes_per_year > 0:
+        pool_kind: LineKind | None = LineKind.ALLOWANCE
+        left = allowance_left_minutes
+    elif tier_terms.uses_prepaid_bank:
+        pool_kind = LineKind.BANK
+        left = bank_left_minutes
+    else:
+        pool_kind = None
+        left = 0
+
+    # (kind, is_surcharged) -> [work minutes, drawn minutes], in order of appearance.
+    parts: dict[tuple[LineKind, bool], list[int]] = {}
+    for is_ooh, minutes in segments:
+        surcharged = is_ooh and may_surcharge
+        if terms.is_included:
+            parts.setdefault((LineKind.INCLUDED, surcharged), [0, 0])[0] += minutes
+            continue
+        covered = 0
+        if pool_kind is not None and left > 0:
+            factor = Decimal(1) + surcharge if surcharged else Decimal(1)
+            covered = min(minutes, int((Decimal(left) / factor).to_integral_value(ROUND_FLOOR)))
+            drawn = math.ceil(Decimal(covered) * factor)
+            if covered:
+                left -= drawn
+                part = parts.setdefault((pool_kind, surcharged), [0, 0])
+                part[0] += covered
+                part[1] += drawn
+        if minutes > covered:
+            parts.setdefault((LineKind.BILLED, surcharged), [0, 0])[0] += minutes - covered
+
+    lines: list[PricedLine] = []
+    totals = {LineKind.INCLUDED: 0, LineKind.ALLOWANCE: 0, LineKind.BANK: 0, LineKind.BILLED: 0}
+    drawn_totals = {LineKind.ALLOWANCE: 0, LineKind.BANK: 0}
+    for (kind, surcharged), (minutes, drawn) in parts.items():
+        totals[kind] += minutes
+        if kind in drawn_totals:
+            drawn_totals[kind] += drawn
+        if kind == LineKind.BILLED:
+            rate = terms.rate_per_hour
+            assert rate is not None
+            amount = amount_for_minutes(minutes, rate)
+            lines.append(PricedLine(kind=kind, amount=amount, vat_rate=vat_rate,
+                                    minutes=minutes, rate_per_hour=rate,
+                                    is_out_of_hours=surcharged))
+            if surcharged:
+                lines.append(PricedLine(kind=LineKind.SURCHARGE,
+                                        amount=quantize_money(amount * surcharge),
+                                        vat_rate=vat_rate, minutes=minutes,
+                                        is_out_of_hours=True))
+        else:
+            lines.append(PricedLine(kind=kind, amount=_ZERO, vat_rate=vat_rate,
+                                    minutes=minutes, drawn_minutes=drawn,
+                                    is_out_of_hours=surcharged))
+    if item.channel == Channel.ONSITE and item.is_out_of_town:
+        lines.append(PricedLine(kind=LineKind.OUT_OF_BASE,
+                                amount=quantize_money(tariff.out_of_town.out_of_base_fee),
+                                vat_rate=vat_rate))
+    return PricedWork(
+        lines=tuple(lines),
+        minutes=item.minutes,
+        rounded_minutes=rounded,
+        out_of_hours_minutes=out_of_hours,
+        included_minutes=totals[LineKind.INCLUDED],
+        covered_minutes=totals[LineKind.ALLOWANCE] + totals[LineKind.BANK],
+        billed_minutes=totals[LineKind.BILLED],
+        allowance_drawn_minutes=drawn_totals[LineKind.ALLOWANCE],
+        bank_drawn_minutes=drawn_totals[LineKind.BANK],
+        net_amount=sum((line.amount for line in lines), _ZERO),
+    )
+
+
+def price_expense(kind: ExpenseKind | str, amount: Decimal, *, tariff: Tariff,
+                  on: date) -> PricedLine:
+    """An expense re-billed at cost (travel, parking, lodging; §5, §9), with VAT in force
+    ``on`` that day (SPEC: 24% on re-billed expenses too)."""
+    expense = ExpenseKind(kind)
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
+        raise ValueError(f"expense amount must be a non-negative Decimal, got {amount!r}")
+    return PricedLine(kind=LineKind(expense.value), amount=quantize_money(amount),
+                      vat_rate=tariff.vat_rate_on(on))
+
+
+def price_travel_distance(km: Decimal, *, tariff: Tariff, on: date) -> PricedLine:
+    """Travel charged by distance (§9): ``km`` x the tariff's rate per km."""
+    if not isinstance(km, Decimal | int) or isinstance(km, bool) or km < 0:
+        raise ValueError(f"km must be a non-negative Decimal, got {km!r}")
+    rate = tariff.out_of_town.travel_rate_per_km
+    return PricedLine(kind=LineKind.TRAVEL, amount=quantize_money(Decimal(km) * rate),
+                      vat_rate=tariff.vat_rate_on(on), quantity=Decimal(km), unit_price=rate)
+
+
+def statement_totals(lines: Iterable[PricedLine | tuple[Decimal, Decimal]]) -> Totals:
+    """Totals of a statement from its lines (``PricedLine`` or ``(net, vat_rate)`` pairs):
+    VAT per rate on the summed net of that rate, rounded half-up once per rate (§5)."""
+    net_by_rate: dict[Decimal, Decimal] = {}
+    for line in lines:
+        if isinstance(line, PricedLine):
+            net, rate = line.amount, line.vat_rate
+        else:
+            net, rate = line
+        if not isinstance(net, Decimal) or not isinstance(rate, Decimal):
+            raise TypeError("statement lines need Decimal net amounts and VAT rates")
+        net_by_rate[rate] = net_by_rate.get(rate, _ZERO) + net
+    vat_by_rate = {rate: quantize_money(net * rate) for rate, net in net_by_rate.items()}
+    net = quantize_money(sum(net_by_rate.values(), _ZERO))
+    vat = sum(vat_by_rate.values(), _ZERO)
+    return Totals(net=net, net_by_rate={r: quantize_money(n) for r, n in net_by_rate.items()},
+                  vat_by_rate=vat_by_rate, vat=vat, gross=net + vat)

@@ -1,0 +1,108 @@
+"""The ``supportdesk-rules`` command line: JSON out, exit status 2 on bad arguments."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from supportdesk.domain.cli import main
+
+
+def run(capsys, *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_due_friday_evening_business(capsys):
+    out = run(capsys, "due", "--tier", "business", "--received", "2026-11-27T17:00+02:00")
+    assert out["due_at"] == "2026-11-30T17:00:00+02:00"
+    assert out["target_minutes"] == 480
+
+
+def test_due_with_pause_and_max_target(capsys):
+    out = run(capsys, "due", "--tier", "free", "--received", "2026-11-27T17:00+02:00",
+              "--target", "max", "--pause", "2026-11-30T10:00+02:00/2026-11-30T12:00+02:00")
+    assert out == {"due_at": "2026-12-07T11:00:00+02:00", "target_minutes": 2400,
+                   "target": "max", "tier": "free"}
+
+
+def test_due_in_summer_has_the_summer_offset(capsys):
+    out = run(capsys, "due", "--tier", "basic", "--received", "2026-08-04T09:00Z")
+    assert out["due_at"] == "2026-08-27T12:00:00+03:00"
+
+
+def test_price_basic_remote_with_allowance(capsys):
+    out = run(capsys, "price", "--tier", "basic", "--channel", "remote", "--start",
+              "2026-11-24T11:00+02:00", "--minutes", "90", "--allowance-left", "60")
+    assert [(line["kind"], line["minutes"], line["amount"]) for line in out["lines"]] == [
+        ("allowance", 60, "0.00"), ("billed", 30, "25.00")]
+    assert out["totals"] == {"net": "25.00", "vat": "6.00", "gross": "31.00",
+                             "vat_by_rate": {"0.24": "6.00"}}
+    assert out["allowance_drawn_minutes"] == 60
+
+
+def test_price_emergency_out_of_town(capsys):
+    out = run(capsys, "price", "--tier", "basic", "--channel", "onsite", "--start",
+              "2026-11-24T19:00+02:00", "--minutes", "120", "--emergency", "--out-of-town")
+    assert [line["kind"] for line in out["lines"]] == ["billed", "surcharge", "out_of_base"]
+    assert out["totals"]["gross"] == "171.12"
+
+
+def test_fee(capsys):
+    out = run(capsys, "fee", "--tier", "basic", "--licence", "4000.00", "--licence", "1500.00")
+    assert out["fee"] == "825.00"
+    assert run(capsys, "fee", "--tier", "free", "--hours", "3")["fee"] == "150.00"
+
+
+def test_custom_tariff_file(capsys, tmp_path, tariff):
+    from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
+    path = tmp_path / "t.toml"
+    path.write_text(DEFAULT_TARIFF_PATH.read_text().replace('percent = "0.15"',
+                                                             'percent = "0.20"'))
+    out = run(capsys, "fee", "--tier", "basic", "--licence", "1000", "--tariff", str(path))
+    assert out["fee"] == "200.00"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["due", "--tier", "gold", "--received", "2026-11-27T17:00+02:00"],
+        ["due", "--tier", "business", "--received", "2026-11-27T17:00"],  # naive
+        ["due", "--tier", "business", "--received", "yesterday"],
+        ["due", "--tier", "business", "--received", "2026-11-27T17:00+02:00",
+         "--pause", "2026-11-30T10:00+02:00"],
+        ["due", "--tier", "business", "--received", "3000-01-01T10:00+02:00"],
+        ["price", "--tier", "basic", "--channel", "fax", "--start", "2026-11-24T11:00+02:00",
+         "--minutes", "90"],
+        ["price", "--tier", "basic", "--channel", "remote", "--start",
+         "2026-11-24T11:00+02:00", "--minutes", "ninety"],
+        ["price", "--tier", "basic", "--channel", "remote", "--start",
+         "2026-11-24T11:00+02:00", "--minutes", "0"],
+        ["fee", "--tier", "basic", "--licence", "lots"],
+        ["fee", "--tier", "free", "--hours", "0"],
+        ["fee", "--tier", "basic", "--tariff", "/nonexistent.toml"],
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(capsys, argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "error:" in captured.err
+
+
+def test_python_dash_m_runs_the_same_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "supportdesk.domain", "fee", "--tier", "business",
+         "--licence", "1000.00"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["fee"] == "300.00"
+    bad = subprocess.run([sys.executable, "-m", "supportdesk.domain", "due", "--tier", "x"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert "invalid choice" in bad.stderr
