@@ -3,11 +3,15 @@ never reaches another company's rows, whatever id it sends (RELIABILITY #1, #2).
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from supportdesk.billing.models import Statement
+from supportdesk.billing.selectors import customer_balances
 from supportdesk.catalog.models import Release
+from supportdesk.common.choices import Channel
 from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
 from supportdesk.domain.tariff import Tier
@@ -61,3 +65,49 @@ def release_list_for_customer(*, user, today: date) -> list[Release]:
             product__licences__customer_id=user.customer_id, product__licences__is_active=True
         ).select_related("product").order_by("-released_on")[:100]
     )
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class AllowanceLeft:
+    channel_label: str
+    granted_hours: Decimal
+    left_hours: Decimal
+
+
+@dataclass(frozen=True)
+class PortalUsage:
+    allowances: tuple[AllowanceLeft, ...]
+    bank_minutes: int | None
+
+    @property
+    def bank_hours(self) -> Decimal | None:
+        return None if self.bank_minutes is None else _hours(self.bank_minutes)
+
+
+def portal_usage(*, user, today: date) -> PortalUsage:
+    """What is left this contract year (§4 included hours) and in the prepaid bank."""
+    contract = contract_in_force(customer_id=user.customer_id, day=today)
+    balances = customer_balances(customer_id=user.customer_id, contract=contract)
+    rows = tuple(
+        AllowanceLeft(channel_label=str(Channel(row.channel).label),
+                      granted_hours=_hours(row.granted_minutes),
+                      left_hours=_hours(row.left_minutes))
+        for row in balances.allowances
+        if row.year_starts_on <= today <= row.year_ends_on
+    )
+    has_bank = contract is None or balances.bank_minutes > 0
+    return PortalUsage(allowances=rows, bank_minutes=balances.bank_minutes if has_bank else None)
+
+
+def statement_list_for_customer(*, user, page: int | str = 1):
+    """Issued statements of the user's company, newest first (drafts are never shown)."""
+    from django.core.paginator import Paginator
+
+    qs = (Statement.objects.filter(customer_id=user.customer_id)
+          .exclude(status=Statement.Status.DRAFT)
+          .order_by("-issued_at", "-id"))
+    return Paginator(qs, PAGE_SIZE).get_page(page)

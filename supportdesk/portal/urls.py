@@ -10,5 +10,7 @@ urlpatterns = [
     path("requests/<int:ticket_id>/reply/", views.ticket_reply_view, name="ticket_reply"),
     path("attachments/<uuid:attachment_uuid>/", views.attachment_download, name="attachment"),
     path("releases/", views.releases, name="releases"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<int:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("terms/", views.terms, name="terms"),
 ]

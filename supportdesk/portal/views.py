@@ -8,9 +8,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from supportdesk.billing.documents import statement_filename
+from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
+from supportdesk.billing.selectors import statement_get_for_user
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import customer_required
@@ -22,7 +26,13 @@ from supportdesk.tickets.selectors import (
 )
 
 from .forms import ReplyForm, TicketNewForm
-from .selectors import portal_contract, release_list_for_customer, ticket_list_for_customer
+from .selectors import (
+    portal_contract,
+    portal_usage,
+    release_list_for_customer,
+    statement_list_for_customer,
+    ticket_list_for_customer,
+)
 from .services import portal_ticket_open, portal_ticket_reply
 
 
@@ -34,17 +44,8 @@ def home(request: HttpRequest) -> HttpResponse:
     contract = portal_contract(user=request.user, today=timezone.localdate())
     return render(request, "portal/home.html", {
         "page": page, "status": status, "contract": contract,
-        "usage": _usage(request.user),
+        "usage": portal_usage(user=request.user, today=timezone.localdate()),
     })
-
-
-def _usage(user):
-    """Allowance and hour bank left, when billing provides them."""
-    try:
-        from supportdesk.billing.selectors import customer_usage_summary
-    except ImportError:  # pragma: no cover - billing always installed in this project
-        return None
-    return customer_usage_summary(customer=user.customer, today=timezone.localdate())
 
 
 @customer_required
@@ -113,6 +114,22 @@ def releases(request: HttpRequest) -> HttpResponse:
         "contract": portal_contract(user=request.user, today=today),
         "releases": release_list_for_customer(user=request.user, today=today),
     })
+
+
+@customer_required
+def statements(request: HttpRequest) -> HttpResponse:
+    page = statement_list_for_customer(user=request.user, page=request.GET.get("page", 1))
+    return render(request, "portal/statements.html", {"page": page})
+
+
+@customer_required
+def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = statement_get_for_user(user=request.user, statement_id=statement_id)
+    response = HttpResponse(statement_pdf_bytes(statement), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=statement_filename(statement, "pdf"))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def terms(request: HttpRequest) -> HttpResponse:

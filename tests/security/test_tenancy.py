@@ -153,3 +153,34 @@ def test_portal_attachment_is_a_download_with_nosniff(world, customer_b):
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert Attachment.objects.count() == 1
+
+
+@pytest.fixture
+def statement_b(world, org_b, technician, manager):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from supportdesk.billing.models import Statement
+    from supportdesk.billing.services import billing_run
+    from supportdesk.worklog.services.entries import work_entry_create
+
+    athens = ZoneInfo("Europe/Athens")
+    start = dt.datetime(2026, 10, 6, 11, 0, tzinfo=athens)
+    work_entry_create(ticket=world["b"], technician=technician, channel="phone",
+                      started_at=start, ended_at=start + dt.timedelta(minutes=30), by=technician)
+    billing_run(period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31), by=manager)
+    return Statement.objects.get(customer=org_b)
+
+
+@pytest.mark.django_db
+def test_customer_a_cannot_list_or_download_b_statements(statement_b, customer_a, customer_b):
+    client_a = _client_for(customer_a)
+    assert client_a.get(f"/portal/statements/{statement_b.pk}/pdf/").status_code == 404
+    assert statement_b.customer_name not in client_a.get("/portal/statements/").content.decode()
+    # while B itself gets its PDF as a download
+    client_b = _client_for(customer_b)
+    response = client_b.get(f"/portal/statements/{statement_b.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response.content.startswith(b"%PDF")
