@@ -7,17 +7,29 @@ task functions. Without a broker, tasks run eagerly (settings CELERY_TASK_ALWAYS
 
 import importlib.util
 import os
+from typing import NamedTuple
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-#: job name -> (task's dotted path, interval in seconds). A job whose module or function is
-#: missing is skipped (the billing monthly run is registered by the billing app's tasks).
-BEAT_JOBS: dict[str, tuple[str, float]] = {
-    "sla-scan": ("supportdesk.tickets.tasks.sla_scan", 60.0),
-    # Runs hourly; the task itself decides whether a month has closed and is idempotent.
-    "billing-monthly-run": ("supportdesk.billing.tasks.billing_monthly_run", 3600.0),
+
+class Job(NamedTuple):
+    path: str           # dotted path of the task function (the in-process scheduler calls it)
+    task_name: str      # the name Celery registered it under (beat sends this)
+    every_seconds: float
+
+
+#: The periodic jobs. A job whose module is missing is skipped; each task is idempotent, so
+#: running it again (or from two schedulers) does no harm.
+BEAT_JOBS: dict[str, Job] = {
+    "sla-scan": Job("supportdesk.tickets.tasks.sla_scan",
+                    "supportdesk.tickets.tasks.sla_scan", 60.0),
+    # Hourly; the task decides whether a month has closed and bills it once.
+    "billing-monthly-run": Job("supportdesk.billing.tasks.billing_monthly_run",
+                               "supportdesk.billing.tasks.billing_monthly_run", 3600.0),
+    "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
+                                  "desk.dashboard_refresh", 6 * 3600.0),
 }
 
 app = Celery("supportdesk")
@@ -34,7 +46,7 @@ def _module_exists(dotted: str) -> bool:
 
 
 app.conf.beat_schedule = {
-    name: {"task": dotted, "schedule": every}
-    for name, (dotted, every) in BEAT_JOBS.items()
-    if _module_exists(dotted)
+    name: {"task": job.task_name, "schedule": job.every_seconds}
+    for name, job in BEAT_JOBS.items()
+    if _module_exists(job.path)
 }

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("run/", views.run, name="run"),
+    path("export/", views.export, name="export"),
+    path("statements/<int:statement_id>/", views.statement_detail, name="statement"),
+    path("statements/<int:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
+    path("statements/<int:statement_id>/csv/", views.statement_csv, name="statement_csv"),
+    path("statements/<int:statement_id>/xlsx/", views.statement_xlsx, name="statement_xlsx"),
+    path("statements/<int:statement_id>/credit/", views.statement_credit, name="credit"),
+    path("statements/<int:statement_id>/paid/", views.statement_paid, name="paid"),
+    path("statements/<int:statement_id>/mark/", views.statement_mark, name="mark"),
+    path("renewals/", views.renewals, name="renewals"),
+    path("renewals/<int:contract_id>/renew/", views.renew, name="renew"),
+    path("customers/<int:customer_id>/usage/", views.usage, name="usage"),
+    path("customers/<int:customer_id>/hold/", views.hold, name="hold"),
+]

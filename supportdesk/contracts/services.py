@@ -1,6 +1,6 @@
 """Writes of contracts and business configuration (tariff versions, working calendar)."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -129,7 +129,71 @@ def prepaid_purchase_price(*, hours: int, on: date) -> tuple[TariffVersion, Deci
     return version, price(tariff_to_domain(version), hours)
 
 
+# --- prepaid purchases and renewals (issue 4, billing) ----------------------------------
+
+PREPAID_ONLY_MANAGERS = _("Only managers sell prepaid hours and renew contracts.")
+PREPAID_BAD_HOURS = _("Prepaid hours are bought in whole hours, at least %(minimum)s (§4).")
+RENEW_NOT_ACTIVE = _("Only an active contract can be renewed.")
+RENEW_ALREADY = _("This contract was already renewed.")
+
+
+def _check_manager(by) -> None:
+    if by is None or not getattr(by, "is_manager", False):
+        raise ApplicationError(PREPAID_ONLY_MANAGERS, code="not_manager")
+
+
+def prepaid_purchase_create(*, customer: Customer, hours: int, on: date, by) -> PrepaidPurchase:
+    """§4: a Free-tier customer buys whole hours (at least 1) at the tariff's price; the
+    hours are credited to the bank and the purchase gets its statement, all or nothing."""
+    from supportdesk.billing.services.statements import bank_credit_purchase
+    from supportdesk.domain.tariff import Tier as DomainTier
+
+    _check_manager(by)
+    tariff = tariff_to_domain(tariff_version_in_force(on))
+    minimum = tariff.tier(DomainTier.FREE).annual_fee.min_hours or 1
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours < minimum:
+        raise ApplicationError(PREPAID_BAD_HOURS % {"minimum": minimum}, code="bad_hours")
+    version, price = prepaid_purchase_price(hours=hours, on=on)
+    with transaction.atomic():
+        purchase = PrepaidPurchase(customer=customer, hours=hours, price=price,
+                                   purchased_on=on, tariff_version=version)
+        purchase.full_clean()
+        purchase._history_user = by
+        purchase.save()
+        bank_credit_purchase(purchase=purchase, by=by)
+    return purchase
+
+
+def contract_renew(*, contract: Contract, by, tier: str | None = None,
+                   annual_fee: Decimal | None = None, notes: str = "") -> Contract:
+    """§4: the next period's contract (same length, starting the day after) and its fee
+    statement. A Free-tier renewal has no fee: Free customers buy prepaid hours instead."""
+    from supportdesk.billing.services.ledgers import add_years
+    from supportdesk.billing.services.statements import contract_fee_statement_issue
+    from supportdesk.common.choices import Tier
+
+    _check_manager(by)
+    with transaction.atomic():
+        current = Contract.objects.select_for_update().get(pk=contract.pk)
+        if current.status != Contract.Status.ACTIVE:
+            raise ApplicationError(RENEW_NOT_ACTIVE, code="not_active")
+        if Contract.objects.filter(renews_contract=current).exists():
+            raise ApplicationError(RENEW_ALREADY, code="already_renewed")
+        tier = tier or current.tier
+        starts_on = current.ends_on + timedelta(days=1)
+        years = max(1, round((current.ends_on - current.starts_on).days / 365.25))
+        ends_on = add_years(starts_on, years) - timedelta(days=1)
+        if annual_fee is None and tier == Tier.FREE:
+            annual_fee = Decimal("0.00")
+        renewed = contract_create(customer=current.customer, tier=tier, starts_on=starts_on,
+                                  ends_on=ends_on, annual_fee=annual_fee, renews=current,
+                                  notes=notes)
+        contract_fee_statement_issue(contract=renewed, by=by)
+    return renewed
+
+
 __all__ = [
     "PrepaidPurchase", "annual_fee_for", "calendar_seed_default", "config_changed",
-    "contract_create", "prepaid_purchase_price", "tariff_seed_default", "tariff_version_create",
+    "contract_create", "contract_renew", "prepaid_purchase_create", "prepaid_purchase_price",
+    "tariff_seed_default", "tariff_version_create",
 ]

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "desk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
+    path("tickets/<int:pk>/", views.ticket, name="ticket"),
+    path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/classify/", views.ticket_classify, name="ticket_classify"),
+    path("tickets/<int:pk>/prerequisites/", views.ticket_prerequisites,
+         name="ticket_prerequisites"),
+    path("tickets/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment_download"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

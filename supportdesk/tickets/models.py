@@ -60,6 +60,11 @@ class Ticket(TimeStampedModel):
         ACCEPTED = "accepted", _("Emergency accepted (§7)")
         DECLINED = "declined", _("Emergency declined")
 
+    class SlaOutcome(models.TextChoices):
+        MET = "met", _("Responded in time")
+        LATE = "late", _("Responded after the expected time")
+        BREACHED = "breached", _("Response target breached")
+
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
         related_name="tickets",
@@ -101,10 +106,22 @@ class Ticket(TimeStampedModel):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Snapshot of the tier's response target in working minutes when the request arrived
+    # (§4): expected and latest (equal except Free). Deadlines are recomputed from these.
+    response_target_minutes = models.PositiveIntegerField(
+        _("response target (working minutes)"), null=True, blank=True, editable=False)
+    response_target_max_minutes = models.PositiveIntegerField(
+        _("latest response target (working minutes)"), null=True, blank=True, editable=False)
     # Stored deadlines (§4 response target on the §6 calendar), recomputed on pause/resume.
     response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
     response_due_max_at = models.DateTimeField(_("response due at the latest"), null=True,
                                                blank=True)
+    # How the first response kept the promise, judged in working minutes when it was
+    # given (met / late: after the expected target of Free / breached: after the latest).
+    sla_outcome = models.CharField(
+        _("response outcome"), max_length=12, choices=SlaOutcome.choices, blank=True,
+        editable=False,
+    )
     # Notices are sent once each; these mark that they were.
     sla_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_breach_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -127,6 +144,13 @@ class Ticket(TimeStampedModel):
                 fields=["response_due_at", "id"], name="ticket_queue_idx",
                 condition=Q(status__in=["new", "open", "waiting_customer"]),
             ),
+            # "My queue" / a technician's queue, in due order.
+            models.Index(
+                fields=["assignee", "response_due_at", "id"], name="ticket_assignee_queue_idx",
+                condition=Q(status__in=["new", "open", "waiting_customer"]),
+            ),
+            # Closed requests and "all": newest first.
+            models.Index(fields=["-received_at", "-id"], name="ticket_received_idx"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["status", "received_at"], name="ticket_status_idx"),
@@ -136,6 +160,11 @@ class Ticket(TimeStampedModel):
                 condition=Q(first_response_at__isnull=True)
                 | Q(first_response_at__gte=F("received_at")),
                 name="ticket_response_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(response_due_at__isnull=True) | Q(response_due_max_at__isnull=True)
+                | Q(response_due_max_at__gte=F("response_due_at")),
+                name="ticket_latest_due_not_before_due",
             ),
         ]
 
@@ -175,6 +204,9 @@ class TicketPause(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.started_at:%Y-%m-%d %H:%M} – {self.ended_at or '…'}"
+
 
 class TicketEvent(models.Model):
     """Append-only log of what happened to a request, with machine keys (translated on display)."""
@@ -193,6 +225,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", _("SLA warning sent")
         SLA_BREACHED = "sla_breached", _("SLA breach notice sent")
         HOLD_OVERRIDDEN = "hold_overridden", _("Support hold overridden")
+        PREREQUISITES_RECORDED = "prerequisites_recorded", _("Prerequisites recorded (§11)")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -207,6 +240,9 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.kind}"
 
 
 class Message(TimeStampedModel):

@@ -55,6 +55,9 @@ class WorkEntry(TimeStampedModel):
     pricing = models.JSONField(default=dict, blank=True, editable=False)
     # Set when a statement bills this entry; a locked entry is never edited again.
     locked_at = models.DateTimeField(_("billed at"), null=True, blank=True, editable=False)
+    # A form token: a double submit or network retry records the entry once (RELIABILITY #27).
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True,
+                                       editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -220,3 +223,27 @@ class Timer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["technician", "ticket"], name="timer_one_per_ticket"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} · {self.ticket_id} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(TimeStampedModel):
+    """A technician's secret iCalendar subscription URL for their visits (issue 5).
+
+    Phones subscribe without a session, so the URL itself is the credential: only a SHA-256
+    digest of the token is stored (a database leak does not leak live URLs), regenerating
+    replaces it (the old URL stops working at once) and deleting the row revokes it.
+    """
+
+    technician = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.technician)

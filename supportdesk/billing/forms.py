@@ -1,0 +1,79 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.billing.models import Statement
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    first_this = today.replace(day=1)
+    last_prev = first_this - dt.timedelta(days=1)
+    return last_prev.replace(day=1), last_prev
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class StatementFilterForm(forms.Form):
+    customer = forms.CharField(label=_("Customer"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All"))] + list(Statement.Status.choices))
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All"))] + list(Statement.Kind.choices))
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    period_start = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    period_end = forms.DateField(label=_("To"), required=False, widget=DateInput)
+
+
+class BillingRunForm(forms.Form):
+    period_start = forms.DateField(label=_("First day"), widget=DateInput)
+    period_end = forms.DateField(label=_("Last day"), widget=DateInput)
+
+    @classmethod
+    def initial_for(cls, today: dt.date | None = None) -> dict:
+        start, end = previous_month(today or timezone.localdate())
+        return {"period_start": start, "period_end": end}
+
+
+class CreditForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(
+        attrs={"rows": 2}))
+    lines = forms.TypedMultipleChoiceField(label=_("Lines"), required=False, coerce=int,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, statement: Statement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = [
+            (line.pk, f"{line.position}. {line.description}")
+            for line in statement.lines.filter(credited_at__isnull=True).order_by("position")
+        ]
+
+
+class MarkForm(forms.Form):
+    mark = forms.CharField(label=_("ΜΑΡΚ"), max_length=20)
+
+
+class HoldOverrideForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    until = forms.DateField(label=_("Until (inclusive)"), widget=DateInput)
+
+
+class UsageForm(forms.Form):
+    period_start = forms.DateField(label=_("From"), widget=DateInput)
+    period_end = forms.DateField(label=_("To"), widget=DateInput)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and (end < start or (end - start).days > 731):
+            raise forms.ValidationError(_("Choose a period of at most two years, ending after "
+                                          "it starts."))
+        return data
+
+
+class ExportForm(StatementFilterForm):
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")], initial="csv")

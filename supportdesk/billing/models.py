@@ -1,0 +1,452 @@
+"""Money the terms talk about (§3-§5, §7, §9-§11): ledgers, statements, quotes, holds.
+
+Two append-only ledgers explain every balance line by line:
+
+* ``AllowanceLedgerEntry``: the included hours of a contract (§4), per contract year and
+  channel: ``+`` the yearly grant, ``-`` draws by priced work, ``+`` reversals when an entry
+  is edited or deleted.
+* ``BankLedgerEntry``: the Free tier's prepaid hour bank (§4): ``+`` purchases, ``-`` draws,
+  ``+`` reversals.
+
+Next to each ledger a *balance row* (``AllowanceBalance``, ``HourBank``) holds the running
+sum. Services lock that row (``select_for_update``; SQLite takes the write lock at BEGIN
+through ``transaction_mode=IMMEDIATE``), insert the ledger row and update the balance in the
+same transaction; a database CHECK ``balance >= 0`` is the last guard against an overdraft.
+Ledger rows are never updated or deleted (model guard here, a trigger on PostgreSQL).
+
+Statements (not legal invoices, SPEC "Statements, not legal invoices") carry everything an
+invoice needs; their numbers are gapless per series and year through a locked counter row.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from supportdesk.common.choices import Channel
+from supportdesk.common.models import TimeStampedModel
+
+DRAFT_LABEL = _("draft")
+LEDGER_IMMUTABLE = _("Ledger rows are never changed or deleted; post a reversing entry instead.")
+
+
+class ImmutableRowError(Exception):
+    """Raised by the model guard when code tries to change an append-only row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
+
+    def delete(self):
+        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
+
+
+class AppendOnlyModel(models.Model):
+    """Insert-only: ``save()`` of an existing row and ``delete()`` raise (RELIABILITY #30)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRowError(str(LEDGER_IMMUTABLE))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
+
+
+class BillingSettings(models.Model):
+    """Business configuration of billing (data, not Django settings): a single row, pk=1."""
+
+    grace_days = models.PositiveIntegerField(
+        _("grace days before support hold (§11)"), default=15,
+        help_text=_("Days after a statement's due date before the customer is put on hold."),
+    )
+    payment_terms_days = models.PositiveIntegerField(
+        _("payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    statement_series = models.CharField(_("statement series"), max_length=10, default="ΠΛ")
+    credit_series = models.CharField(_("credit statement series"), max_length=10, default="ΠΙ")
+
+    class Meta:
+        verbose_name = _("billing settings")
+        verbose_name_plural = _("billing settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="billing_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Billing settings"))
+
+
+class VendorProfile(models.Model):
+    """The vendor's own details printed on every statement: a single row, pk=1."""
+
+    name = models.CharField(_("company name"), max_length=200)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    tax_number = models.CharField(_("tax number (ΑΦΜ)"), max_length=9)
+    tax_office = models.CharField(_("tax office (ΔΟΥ)"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("vendor profile")
+        verbose_name_plural = _("vendor profile")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="vendor_profile_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LedgerReason(models.TextChoices):
+    GRANT = "grant", _("Yearly included hours")
+    PURCHASE = "purchase", _("Prepaid hours bought")
+    DRAW = "draw", _("Used by work")
+    REVERSAL = "reversal", _("Reversed (work edited or deleted)")
+    ADJUSTMENT = "adjustment", _("Manual adjustment")
+
+
+class AllowanceBalance(models.Model):
+    """Running balance of one contract year's included minutes on one channel (§4)."""
+
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, related_name="allowance_balances"
+    )
+    contract_year = models.PositiveSmallIntegerField(_("contract year"))  # 1 = first year
+    year_starts_on = models.DateField()
+    year_ends_on = models.DateField()
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    granted_minutes = models.PositiveIntegerField(_("included minutes"))
+    balance_minutes = models.IntegerField(_("minutes left"))
+
+    class Meta:
+        verbose_name = _("included hours balance")
+        verbose_name_plural = _("included hours balances")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "contract_year", "channel"],
+                                    name="allowance_balance_unique"),
+            models.CheckConstraint(condition=Q(balance_minutes__gte=0),
+                                   name="allowance_balance_never_negative"),
+            models.CheckConstraint(condition=Q(balance_minutes__lte=F("granted_minutes")),
+                                   name="allowance_balance_within_grant"),
+        ]
+
+
+class AllowanceLedgerEntry(AppendOnlyModel):
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, related_name="allowance_ledger"
+    )
+    contract_year = models.PositiveSmallIntegerField(_("contract year"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    minutes = models.IntegerField(_("minutes"))  # + grant / reversal, - draw
+    # The entry may be deleted later (its history stays): keep its id, not a constraint.
+    work_entry = models.ForeignKey(
+        "worklog.WorkEntry", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+        blank=True, related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=LedgerReason.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("included hours ledger entry")
+        verbose_name_plural = _("included hours ledger")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["contract", "contract_year", "channel"]),
+                   models.Index(fields=["work_entry"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(minutes=0), name="allowance_ledger_not_zero"),
+        ]
+
+
+class HourBank(models.Model):
+    """Running balance of a customer's prepaid minutes (§4, Free tier); also the per-customer
+    lock every pricing write takes, so two savers of the last hour queue one behind the other.
+    """
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.PROTECT, related_name="hour_bank"
+    )
+    balance_minutes = models.IntegerField(_("minutes left"), default=0)
+
+    class Meta:
+        verbose_name = _("prepaid hour bank")
+        verbose_name_plural = _("prepaid hour banks")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_minutes__gte=0),
+                                   name="hour_bank_never_negative"),
+        ]
+
+
+class BankLedgerEntry(AppendOnlyModel):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="bank_ledger"
+    )
+    minutes = models.IntegerField(_("minutes"))  # + purchase / reversal, - draw
+    work_entry = models.ForeignKey(
+        "worklog.WorkEntry", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+        blank=True, related_name="+",
+    )
+    purchase = models.ForeignKey(
+        "contracts.PrepaidPurchase", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="bank_ledger",
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=LedgerReason.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("prepaid hours ledger entry")
+        verbose_name_plural = _("prepaid hours ledger")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["customer", "id"]), models.Index(fields=["work_entry"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(minutes=0), name="bank_ledger_not_zero"),
+            models.UniqueConstraint(fields=["purchase"], condition=Q(reason="purchase"),
+                                    name="bank_ledger_purchase_once"),
+        ]
+
+
+class StatementCounter(models.Model):
+    """Last number issued per series and year; locked while a statement takes the next one,
+    so numbers are gapless (a rolled-back issue rolls the counter back too)."""
+
+    series = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="statement_counter_unique"),
+        ]
+
+
+class BillingRun(models.Model):
+    """One execution of the billing run for a period: what it issued and what it left waiting."""
+
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+")
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    statements_issued = models.PositiveIntegerField(default=0)
+    customers_seen = models.PositiveIntegerField(default=0)
+    # Machine-keyed notes: [{"key": "waiting_quote", "ticket": 12, "customer": 3}, ...]
+    notes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        ordering = ["-started_at"]
+
+
+class Statement(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PERIOD = "period", _("Period statement")
+        CONTRACT_FEE = "contract_fee", _("Contract fee")
+        PREPAID = "prepaid", _("Prepaid hours")
+        CREDIT = "credit", _("Credit statement")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Credited")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERIOD)
+    series = models.CharField(_("series"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"),
+                                 on_delete=models.PROTECT, related_name="statements")
+    # Snapshot of the customer as it was at issue: later edits never change a statement.
+    customer_name = models.CharField(_("customer"), max_length=200)
+    customer_address = models.CharField(_("address"), max_length=320, blank=True)
+    customer_tax_number = models.CharField(_("tax number (ΑΦΜ)"), max_length=9)
+    customer_tax_office = models.CharField(_("tax office (ΔΟΥ)"), max_length=100, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # ΜΑΡΚ: the registration number myDATA returns, entered later by the accountant.
+    mark = models.CharField(_("ΜΑΡΚ"), max_length=20, blank=True)
+    net_total = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=0)
+    vat_total = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    vat_breakdown = models.JSONField(default=list, blank=True)  # [{"rate","net","vat"}]
+    credits = models.ForeignKey("self", verbose_name=_("credits statement"),
+                                on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="credit_statements")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="statements")
+    billing_run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="statements")
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["-year", "-number", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-issued_at"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["period_start", "period_end"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "number"],
+                                    name="statement_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(number__isnull=False, issued_at__isnull=False),
+                name="statement_issued_has_number",
+            ),
+            # One fee statement per contract (a renewal cannot bill the fee twice).
+            models.UniqueConstraint(fields=["contract"], condition=Q(kind="contract_fee"),
+                                    name="statement_one_fee_per_contract"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        if self.number is None:
+            return f"{self.series}-{self.year}-{DRAFT_LABEL}"
+        return f"{self.series}-{self.year}-{self.number:06d}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.kind == self.Kind.CREDIT
+
+
+class StatementLine(models.Model):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work")
+        SURCHARGE = "surcharge", _("Out-of-hours surcharge (§7)")
+        EXPENSE = "expense", _("Expense")
+        FLAT_FEE = "flat_fee", _("Flat fee (§3)")
+        CONTRACT_FEE = "contract_fee", _("Contract fee (§4)")
+        PREPAID = "prepaid", _("Prepaid hours (§4)")
+        CREDIT = "credit", _("Credit")
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    # An entry or expense is billed at most once (RELIABILITY #28). Only the line that bills
+    # it (not its surcharge line) names it, and a credited line releases it again.
+    work_entry = models.ForeignKey("worklog.WorkEntry", on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="statement_lines")
+    expense = models.ForeignKey("worklog.Expense", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="statement_lines")
+    # The line a credit line reverses (credited at most once).
+    reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    credited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    description = models.CharField(_("description"), max_length=300)
+    data = models.JSONField(default=dict, blank=True)  # machine keys for the documents
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    minutes = models.IntegerField(_("minutes"), default=0)
+    net_amount = models.DecimalField(_("net (€)"), max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4,
+                                   validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_entry"], name="statement_line_entry_billed_once",
+                condition=Q(work_entry__isnull=False, credited_at__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["expense"], name="statement_line_expense_billed_once",
+                condition=Q(expense__isnull=False, credited_at__isnull=True),
+            ),
+            models.UniqueConstraint(fields=["reverses"], name="statement_line_credited_once",
+                                    condition=Q(reverses__isnull=False)),
+        ]
+
+
+class Quote(TimeStampedModel):
+    """§10: out-of-scope work needs a separately accepted agreement before it is billed."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("support request"),
+                               on_delete=models.PROTECT, related_name="quotes")
+    description = models.TextField(_("work proposed"))
+    amount = models.DecimalField(_("amount (€, excl. VAT)"), max_digits=12, decimal_places=2,
+                                 null=True, blank=True, validators=[MinValueValidator(0)])
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), null=True,
+                                                    blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PROPOSED)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | Q(estimated_minutes__isnull=False),
+                name="quote_amount_or_estimate",
+                violation_error_message=_("A quote needs an amount or an hours estimate."),
+            ),
+        ]
+
+    @property
+    def accepted_at(self):
+        return self.decided_at if self.status == self.Status.ACCEPTED else None
+
+
+class HoldOverride(models.Model):
+    """§11: staff let a customer on hold be served anyway; the reason is kept (audited)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT,
+                                 related_name="hold_overrides")
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("until (inclusive)"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("support hold override")
+        verbose_name_plural = _("support hold overrides")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["customer", "until"])]

@@ -1,0 +1,525 @@
+"""Statements (§3-§5, §9, §10): the billing run, credits, contract fees, prepaid hours.
+
+* **Numbers** are sequential per series and year without gaps: the next number is taken
+  from a locked ``StatementCounter`` row in the same transaction as the statement insert,
+  so a rolled-back issue gives its number back.
+* **The run** bills, per customer and in one transaction each, the unbilled work entries
+  and expenses of the period (cut in Europe/Athens local time: an entry at 23:30 local on
+  the 31st belongs to that month), grouped by ticket. It takes the per-customer lock first,
+  so two runs at once queue per customer and the second finds nothing left; the UNIQUE
+  constraints on ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning a
+  period bills nothing twice.
+* **Corrections** are credit statements that reference the original; an issued statement
+  is never edited. Credited entries are released so they can be corrected and billed again.
+* **Out-of-scope work (§10)** waits until its ticket has an accepted quote; the run records
+  why it waited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.billing.models import (
+    BillingRun,
+    BillingSettings,
+    LedgerReason,
+    Quote,
+    Statement,
+    StatementCounter,
+    StatementLine,
+)
+from supportdesk.billing.services.ledgers import bank_post, customer_lock
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.text import clean_text
+
+RUN_ONLY_MANAGERS = _("Only managers run billing, issue statements and credits.")
+RUN_BAD_PERIOD = _("The period must end on or after the day it starts.")
+RUN_PERIOD_TOO_LONG = _("A billing period cannot be longer than one year.")
+CREDIT_NEEDS_REASON = _("A credit statement needs a reason.")
+CREDIT_NOT_ALLOWED = _("Only an issued or paid statement can be credited.")
+CREDIT_NOTHING_LEFT = _("Nothing is left to credit on this statement.")
+PAID_NOT_ALLOWED = _("Only an issued statement can be marked as paid.")
+MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to 20.")
+STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
+FEE_ALREADY_ISSUED = _("The fee statement of this contract was already issued.")
+
+CHUNK = 500
+
+
+def billing_settings() -> BillingSettings:
+    row = BillingSettings.objects.filter(pk=1).first()
+    if row is None:
+        BillingSettings.objects.bulk_create([BillingSettings(pk=1)], ignore_conflicts=True)
+        row = BillingSettings.objects.get(pk=1)
+    return row
+
+
+def _check_manager(by) -> None:
+    if by is None or not getattr(by, "is_manager", False):
+        raise ApplicationError(RUN_ONLY_MANAGERS, code="not_manager")
+
+
+def _tz():
+    from supportdesk.contracts.selectors import calendar_get_default
+
+    return calendar_get_default().tz
+
+
+def period_bounds(period_start: date, period_end: date, tz) -> tuple[datetime, datetime]:
+    """[start, end) of a period of local days in ``tz`` (RELIABILITY #36)."""
+    start = datetime.combine(period_start, time(0), tzinfo=tz)
+    end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+def next_number(*, series: str, year: int) -> int:
+    """The next gapless number of ``series`` in ``year``; call inside the issuing transaction."""
+    StatementCounter.objects.bulk_create([StatementCounter(series=series, year=year)],
+                                         ignore_conflicts=True)
+    counter = StatementCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _customer_snapshot(customer) -> dict:
+    place = " ".join(x for x in (customer.postal_code, customer.city) if x)
+    address = ", ".join(x for x in (customer.address, place) if x)
+    return {"customer_name": customer.name, "customer_address": address[:320],
+            "customer_tax_number": customer.tax_number,
+            "customer_tax_office": customer.tax_office}
+
+
+def _issue(*, statement: Statement, lines: list[StatementLine], now: datetime, by,
+           settings: BillingSettings) -> Statement:
+    """Number, total and save ``statement`` with ``lines`` (inside the caller's transaction)."""
+    from supportdesk.domain.pricing import statement_totals
+
+    totals = statement_totals([(line.net_amount, line.vat_rate) for line in lines])
+    local_today = timezone.localtime(now, _tz()).date()
+    statement.year = local_today.year
+    statement.net_total = totals.net
+    statement.vat_total = totals.vat
+    statement.total = totals.gross
+    statement.vat_breakdown = [
+        {"rate": str(rate), "net": str(totals.net_by_rate[rate]), "vat": str(vat)}
+        for rate, vat in sorted(totals.vat_by_rate.items())
+    ]
+    statement.issued_at = now
+    statement.created_by = by
+    if statement.due_on is None:
+        statement.due_on = local_today + timedelta(days=settings.payment_terms_days)
+    # Nothing to pay (all included, or a credit) is settled at issue: never an overdue.
+    if statement.total <= 0:
+        statement.status = Statement.Status.PAID
+        statement.paid_at = now
+    else:
+        statement.status = Statement.Status.ISSUED
+    statement.number = next_number(series=statement.series, year=statement.year)
+    statement._history_user = by
+    statement.save()
+    for position, line in enumerate(lines, start=1):
+        line.statement = statement
+        line.position = position
+    StatementLine.objects.bulk_create(lines, batch_size=1000)
+    return statement
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _work_lines(entry) -> list[StatementLine]:
+    """One work (or flat-fee) line per entry and VAT rate, plus its surcharge line (§7).
+
+    The lines' net amounts sum to ``entry.net_amount`` exactly: they are the stored
+    pricing lines of the rules engine, regrouped, never re-priced.
+    """
+    groups: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    minutes: dict[tuple[str, str], int] = defaultdict(int)
+    pricing = entry.pricing or {}
+    detail = {"included": 0, "allowance": 0, "bank": 0, "billed": 0}
+    rate = None
+    for line in pricing.get("lines", []):
+        group = "surcharge" if line["kind"] == "surcharge" else (
+            "flat_fee" if line["kind"] == "flat_fee" else "work")
+        key = (group, line["vat_rate"])
+        groups[key] += Decimal(line["amount"])
+        if group != "surcharge":
+            minutes[key] += int(line.get("minutes") or 0)
+        if line["kind"] in ("allowance", "bank"):
+            detail[line["kind"]] += int(line.get("drawn_minutes") or 0)
+        elif line["kind"] in detail:
+            detail[line["kind"]] += int(line.get("minutes") or 0)
+        if line.get("rate_per_hour"):
+            rate = line["rate_per_hour"]
+    base = {
+        "entry": entry.pk, "started_at": entry.started_at.isoformat(),
+        "ended_at": entry.ended_at.isoformat(), "duration": entry.duration_minutes,
+        "out_of_hours": entry.out_of_hours_minutes, "emergency": entry.is_emergency,
+        "technician": entry.technician.get_full_name() or entry.technician.get_username(),
+        "rate": rate, "tier": pricing.get("tier"), **detail,
+    }
+    subject = f"{entry.ticket.reference} {entry.ticket.subject}"[:300]
+    result = []
+    for (group, vat_rate), amount in sorted(groups.items()):
+        kind = {"work": StatementLine.Kind.WORK, "flat_fee": StatementLine.Kind.FLAT_FEE,
+                "surcharge": StatementLine.Kind.SURCHARGE}[group]
+        result.append(StatementLine(
+            kind=kind, ticket_id=entry.ticket_id,
+            work_entry=entry if group != "surcharge" else None,
+            description=subject, data=base, channel=entry.channel,
+            minutes=minutes[(group, vat_rate)] if group != "surcharge"
+            else entry.out_of_hours_minutes,
+            net_amount=amount, vat_rate=Decimal(vat_rate),
+        ))
+    # Only the first line of the entry carries its FK (the unique "billed once" guard).
+    named = [x for x in result if x.work_entry is not None]
+    for extra in named[1:]:
+        extra.work_entry = None
+    return result
+
+
+def _expense_line(expense, tariff) -> StatementLine:
+    from supportdesk.domain.money import quantize_money
+    from supportdesk.domain.pricing import ExpenseKind, price_expense
+
+    if expense.kind in {k.value for k in ExpenseKind}:
+        priced = price_expense(expense.kind, expense.amount, tariff=tariff,
+                               on=expense.incurred_on)
+        amount, vat_rate = priced.amount, priced.vat_rate
+    else:
+        # §9 out-of-base fee recorded per visit as an expense: billed at the recorded amount
+        # with the VAT in force that day.
+        amount, vat_rate = quantize_money(expense.amount), tariff.vat_rate_on(expense.incurred_on)
+    return StatementLine(
+        kind=StatementLine.Kind.EXPENSE, ticket_id=expense.ticket_id, expense=expense,
+        description=(expense.description or f"{expense.ticket.reference}")[:300],
+        data={"expense_kind": expense.kind, "incurred_on": expense.incurred_on.isoformat(),
+              "ticket_ref": expense.ticket.reference},
+        net_amount=amount, vat_rate=vat_rate,
+    )
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class _CustomerResult:
+    statement: Statement | None
+    notes: list[dict]
+
+
+def _candidate_customers(start: datetime, end: datetime, period_start: date, period_end: date,
+                         customer_id: int | None, after: int, limit: int) -> list[int]:
+    from supportdesk.worklog.models import Expense, WorkEntry
+
+    entries = WorkEntry.objects.filter(locked_at__isnull=True, started_at__gte=start,
+                                       started_at__lt=end, ticket__customer_id__gt=after)
+    expenses = Expense.objects.filter(locked_at__isnull=True, incurred_on__gte=period_start,
+                                      incurred_on__lte=period_end,
+                                      ticket__customer_id__gt=after)
+    if customer_id is not None:
+        entries = entries.filter(ticket__customer_id=customer_id)
+        expenses = expenses.filter(ticket__customer_id=customer_id)
+    ids = set(entries.order_by("ticket__customer_id").values_list(
+        "ticket__customer_id", flat=True).distinct()[:limit])
+    ids |= set(expenses.order_by("ticket__customer_id").values_list(
+        "ticket__customer_id", flat=True).distinct()[:limit])
+    return sorted(ids)[:limit]
+
+
+def _accepted_quote_tickets(ticket_ids: Iterable[int]) -> set[int]:
+    return set(Quote.objects.filter(ticket_id__in=list(ticket_ids),
+                                    status=Quote.Status.ACCEPTED)
+               .values_list("ticket_id", flat=True))
+
+
+def _bill_customer(*, customer_id: int, start: datetime, end: datetime, period_start: date,
+                   period_end: date, run: BillingRun | None, by, now: datetime,
+                   settings: BillingSettings) -> _CustomerResult:
+    from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+    from supportdesk.customers.models import Customer
+    from supportdesk.tickets.models import Ticket
+    from supportdesk.worklog.models import Expense, WorkEntry
+
+    with transaction.atomic():
+        customer_lock(customer_id=customer_id)
+        entries = list(
+            WorkEntry.objects.filter(ticket__customer_id=customer_id, locked_at__isnull=True,
+                                     started_at__gte=start, started_at__lt=end)
+            .select_related("ticket", "technician").order_by("ticket_id", "started_at", "id"))
+        expenses = list(
+            Expense.objects.filter(ticket__customer_id=customer_id, locked_at__isnull=True,
+                                   incurred_on__gte=period_start, incurred_on__lte=period_end)
+            .select_related("ticket").order_by("ticket_id", "incurred_on", "id"))
+        # §10: out-of-scope work waits for its accepted quote.
+        oos = {t.pk for t in [e.ticket for e in entries] + [x.ticket for x in expenses]
+               if t.category in Ticket.OUT_OF_SCOPE_CATEGORIES}
+        cleared = _accepted_quote_tickets(oos) if oos else set()
+        waiting = oos - cleared
+        notes = []
+        if waiting:
+            for ticket_id in sorted(waiting):
+                notes.append({"key": "waiting_quote", "customer": customer_id,
+                              "ticket": ticket_id,
+                              "entries": sum(1 for e in entries if e.ticket_id == ticket_id),
+                              "expenses": sum(1 for x in expenses if x.ticket_id == ticket_id)})
+            entries = [e for e in entries if e.ticket_id not in waiting]
+            expenses = [x for x in expenses if x.ticket_id not in waiting]
+        if not entries and not expenses:
+            return _CustomerResult(None, notes)
+        lines: list[StatementLine] = []
+        by_ticket: dict[int, list] = defaultdict(list)
+        for entry in entries:
+            by_ticket[entry.ticket_id].append(("entry", entry))
+        for expense in expenses:
+            by_ticket[expense.ticket_id].append(("expense", expense))
+        tariffs: dict[date, object] = {}
+        for ticket_id in sorted(by_ticket):
+            for what, item in by_ticket[ticket_id]:
+                if what == "entry":
+                    lines.extend(_work_lines(item))
+                else:
+                    day = item.incurred_on
+                    if day not in tariffs:
+                        tariffs[day] = tariff_to_domain(tariff_version_in_force(day))
+                    lines.append(_expense_line(item, tariffs[day]))
+        customer = Customer.objects.get(pk=customer_id)
+        statement = Statement(
+            kind=Statement.Kind.PERIOD, series=settings.statement_series, customer=customer,
+            period_start=period_start, period_end=period_end, billing_run=run,
+            **_customer_snapshot(customer))
+        _issue(statement=statement, lines=lines, now=now, by=by, settings=settings)
+        entry_ids = [e.pk for e in entries]
+        expense_ids = [x.pk for x in expenses]
+        locked = 0
+        for i in range(0, len(entry_ids), 1000):
+            locked += WorkEntry.objects.filter(pk__in=entry_ids[i:i + 1000],
+                                               locked_at__isnull=True).update(locked_at=now)
+        if locked != len(entry_ids) or Expense.objects.filter(
+                pk__in=expense_ids, locked_at__isnull=True).update(locked_at=now) != len(
+                expense_ids):
+            # Someone billed these meanwhile: roll the whole customer back (never twice).
+            raise RuntimeError("work entries changed during the billing run")
+        return _CustomerResult(statement, notes)
+
+
+def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
+                now: datetime | None = None) -> BillingRun:
+    """Bill the period for every customer (or one): idempotent and safe to run concurrently.
+
+    ``by`` is the manager who started it, or ``None`` for the scheduled monthly task.
+    """
+    from supportdesk.worklog.services.entries import with_lock_retry
+
+    if by is not None:
+        _check_manager(by)
+    if period_end < period_start:
+        raise ApplicationError(RUN_BAD_PERIOD, code="bad_period")
+    if (period_end - period_start).days > 366:
+        raise ApplicationError(RUN_PERIOD_TOO_LONG, code="bad_period")
+    now = now or timezone.now()
+    settings = billing_settings()
+    start, end = period_bounds(period_start, period_end, _tz())
+    run = BillingRun.objects.create(period_start=period_start, period_end=period_end,
+                                    customer=customer, started_by=by)
+    customer_id = customer.pk if customer is not None else None
+    issued = seen = 0
+    notes: list[dict] = []
+    after = 0
+    while True:
+        ids = _candidate_customers(start, end, period_start, period_end, customer_id, after,
+                                   CHUNK)
+        if not ids:
+            break
+        for cid in ids:
+            seen += 1
+            result = with_lock_retry(lambda cid=cid: _bill_customer(
+                customer_id=cid, start=start, end=end, period_start=period_start,
+                period_end=period_end, run=run, by=by, now=now, settings=settings))
+            notes.extend(result.notes)
+            if result.statement is not None:
+                issued += 1
+        after = ids[-1]
+    run.statements_issued = issued
+    run.customers_seen = seen
+    run.notes = notes
+    run.finished_at = timezone.now()
+    run.save(update_fields=["statements_issued", "customers_seen", "notes", "finished_at"])
+    return run
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def statement_credit(*, statement: Statement, by, reason: str,
+                     line_ids: Iterable[int] | None = None,
+                     now: datetime | None = None) -> Statement:
+    """Issue a credit statement reversing ``statement`` (all lines, or ``line_ids``).
+
+    The original is never edited; its credited lines are marked and their work entries and
+    expenses released (unlocked) so that they can be corrected and billed again. Crediting
+    prepaid hours takes them back out of the bank (refused if they were already used).
+    """
+    from supportdesk.worklog.models import Expense, WorkEntry
+
+    _check_manager(by)
+    reason = clean_text(reason or "").strip()
+    if not reason:
+        raise ApplicationError(CREDIT_NEEDS_REASON, code="reason_required")
+    now = now or timezone.now()
+    settings = billing_settings()
+    wanted = None if line_ids is None else {int(x) for x in line_ids}
+
+    def run() -> Statement:
+        with transaction.atomic():
+            bank = customer_lock(customer_id=statement.customer_id)
+            original = Statement.objects.select_for_update().get(pk=statement.pk)
+            if original.kind == Statement.Kind.CREDIT or original.status not in (
+                    Statement.Status.ISSUED, Statement.Status.PAID):
+                raise ApplicationError(CREDIT_NOT_ALLOWED, code="not_creditable")
+            open_lines = list(original.lines.filter(credited_at__isnull=True)
+                              .exclude(kind=StatementLine.Kind.CREDIT).order_by("position"))
+            chosen = open_lines if wanted is None else [x for x in open_lines if x.pk in wanted]
+            entry_ids = {x.work_entry_id for x in chosen if x.work_entry_id}
+            # A work line drags its surcharge line along (and the other way round).
+            entry_ids |= {x.data.get("entry") for x in chosen
+                          if x.kind == StatementLine.Kind.SURCHARGE and x.data.get("entry")}
+            chosen = [x for x in open_lines if x in chosen or x.data.get("entry") in entry_ids]
+            if not chosen:
+                raise ApplicationError(CREDIT_NOTHING_LEFT, code="nothing_to_credit")
+            for line in chosen:
+                if line.kind == StatementLine.Kind.PREPAID and line.data.get("purchase"):
+                    bank_post(bank=bank, minutes=-int(line.minutes),
+                              reason=LedgerReason.REVERSAL, actor=by)
+            credit = Statement(
+                kind=Statement.Kind.CREDIT, series=settings.credit_series,
+                customer_id=original.customer_id, credits=original,
+                period_start=original.period_start, period_end=original.period_end,
+                contract_id=original.contract_id, reason=reason,
+                customer_name=original.customer_name,
+                customer_address=original.customer_address,
+                customer_tax_number=original.customer_tax_number,
+                customer_tax_office=original.customer_tax_office,
+            )
+            credit_lines = [
+                StatementLine(kind=StatementLine.Kind.CREDIT, ticket_id=line.ticket_id,
+                              reverses=line, description=line.description,
+                              data={**line.data, "credited_kind": line.kind},
+                              channel=line.channel, minutes=line.minutes,
+                              net_amount=-line.net_amount, vat_rate=line.vat_rate)
+                for line in chosen
+            ]
+            _issue(statement=credit, lines=credit_lines, now=now, by=by, settings=settings)
+            StatementLine.objects.filter(pk__in=[x.pk for x in chosen]).update(credited_at=now)
+            WorkEntry.objects.filter(pk__in=[x.work_entry_id for x in chosen
+                                             if x.work_entry_id]).update(locked_at=None)
+            Expense.objects.filter(pk__in=[x.expense_id for x in chosen
+                                           if x.expense_id]).update(locked_at=None)
+            if not original.lines.filter(credited_at__isnull=True).exclude(
+                    kind=StatementLine.Kind.CREDIT).exists():
+                original.status = Statement.Status.CREDITED
+                original._history_user = by
+                original.save(update_fields=["status", "updated_at"])
+            return credit
+
+    from supportdesk.worklog.services.entries import with_lock_retry
+
+    return with_lock_retry(run)
+
+
+def statement_mark_paid(*, statement: Statement, by, paid_at: datetime | None = None
+                        ) -> Statement:
+    _check_manager(by)
+    with transaction.atomic():
+        current = Statement.objects.select_for_update().get(pk=statement.pk)
+        if current.status != Statement.Status.ISSUED:
+            raise ApplicationError(PAID_NOT_ALLOWED, code="not_payable")
+        current.status = Statement.Status.PAID
+        current.paid_at = paid_at or timezone.now()
+        current._history_user = by
+        current.save(update_fields=["status", "paid_at", "updated_at"])
+    return current
+
+
+def statement_set_mark(*, statement: Statement, mark: str, by) -> Statement:
+    """Store the ΜΑΡΚ myDATA returned for the invoice issued from this statement."""
+    _check_manager(by)
+    mark = (mark or "").strip()
+    if not mark.isdigit() or len(mark) > 20:
+        raise ApplicationError(MARK_INVALID, code="bad_mark")
+    with transaction.atomic():
+        current = Statement.objects.select_for_update().get(pk=statement.pk)
+        if current.status == Statement.Status.DRAFT:
+            raise ApplicationError(PAID_NOT_ALLOWED, code="draft")
+        current.mark = mark
+        current._history_user = by
+        current.save(update_fields=["mark", "updated_at"])
+    return current
+
+
+# --------------------------------------------------------------------------- fees, prepaid
+
+
+def contract_fee_statement_issue(*, contract, by, now: datetime | None = None
+                                 ) -> Statement | None:
+    """§4: the annual fee of ``contract`` as its own statement (once per contract).
+
+    ``None`` when there is nothing to bill (a Free-tier contract pays by prepaid hours).
+    """
+    from supportdesk.contracts.selectors import tariff_to_domain
+
+    _check_manager(by)
+    if contract.annual_fee <= 0:
+        return None
+    now = now or timezone.now()
+    settings = billing_settings()
+    with transaction.atomic():
+        customer_lock(customer_id=contract.customer_id)
+        if Statement.objects.filter(contract=contract,
+                                    kind=Statement.Kind.CONTRACT_FEE).exists():
+            raise ApplicationError(FEE_ALREADY_ISSUED, code="fee_issued")
+        tariff = tariff_to_domain(contract.tariff_version)
+        customer = contract.customer
+        statement = Statement(
+            kind=Statement.Kind.CONTRACT_FEE, series=settings.statement_series,
+            customer=customer, contract=contract, period_start=contract.starts_on,
+            period_end=contract.ends_on, **_customer_snapshot(customer))
+        line = StatementLine(
+            kind=StatementLine.Kind.CONTRACT_FEE, description=str(contract)[:300],
+            data={"contract": contract.pk, "tier": contract.tier,
+                  "starts_on": contract.starts_on.isoformat(),
+                  "ends_on": contract.ends_on.isoformat()},
+            net_amount=contract.annual_fee, vat_rate=tariff.vat_rate_on(contract.starts_on))
+        return _issue(statement=statement, lines=[line], now=now, by=by, settings=settings)
+
+
+def bank_credit_purchase(*, purchase, by, now: datetime | None = None) -> Statement:
+    """Credit a prepaid purchase to the customer's bank (§4) and issue its statement."""
+    from supportdesk.contracts.selectors import tariff_to_domain
+
+    now = now or timezone.now()
+    settings = billing_settings()
+    with transaction.atomic():
+        bank = customer_lock(customer_id=purchase.customer_id)
+        bank_post(bank=bank, minutes=purchase.hours * 60, reason=LedgerReason.PURCHASE,
+                  purchase=purchase, actor=by)
+        tariff = tariff_to_domain(purchase.tariff_version)
+        customer = purchase.customer
+        statement = Statement(kind=Statement.Kind.PREPAID, series=settings.statement_series,
+                              customer=customer, period_start=purchase.purchased_on,
+                              period_end=purchase.purchased_on, **_customer_snapshot(customer))
+        line = StatementLine(
+            kind=StatementLine.Kind.PREPAID, description=f"{purchase.hours} h",
+            data={"purchase": purchase.pk, "hours": purchase.hours},
+            minutes=purchase.hours * 60, net_amount=purchase.price,
+            vat_rate=tariff.vat_rate_on(purchase.purchased_on))
+        return _issue(statement=statement, lines=[line], now=now, by=by, settings=settings)

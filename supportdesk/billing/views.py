@@ -1,0 +1,252 @@
+"""Staff billing pages: thin adapters (parse, authorise, call one service or selector).
+
+Reading is for staff (``staff_required``); runs, credits, payments, renewals and hold
+overrides for managers (``manager_required``). Downloads are attachments, never inline.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from supportdesk.billing import documents, selectors, services
+from supportdesk.billing.forms import (
+    BillingRunForm,
+    CreditForm,
+    ExportForm,
+    HoldOverrideForm,
+    MarkForm,
+    StatementFilterForm,
+    UsageForm,
+)
+from supportdesk.billing.models import BillingRun, Statement
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import manager_required, staff_required
+
+RUN_DONE = _("Billing run finished: %(issued)s statements issued for %(seen)s customers.")
+RUN_WAITING = _("%(count)s requests wait for an accepted quote (§10) and were not billed.")
+CREDIT_DONE = _("Credit statement %(number)s issued.")
+PAID_DONE = _("Statement marked as paid.")
+MARK_DONE = _("ΜΑΡΚ saved.")
+RENEW_DONE = _("Contract renewed until %(ends)s; its fee statement was issued.")
+HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    # RFC 6266/5987: the Greek series in the name is sent as filename*=utf-8''...
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    form = StatementFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.statement_list(filters=filters), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "billing/home.html", {
+        "filter_form": form, "page": page,
+        "run_form": BillingRunForm(initial=BillingRunForm.initial_for()),
+        "export_form": ExportForm(request.GET or None),
+        "runs": BillingRun.objects.select_related("started_by")[:5],
+        "query": request.GET.urlencode(),
+    })
+
+
+@require_POST
+@manager_required
+def run(request: HttpRequest) -> HttpResponse:
+    form = BillingRunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the first and last day of the period."))
+        return redirect("billing:home")
+    try:
+        result = services.billing_run(period_start=form.cleaned_data["period_start"],
+                                      period_end=form.cleaned_data["period_end"],
+                                      by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:home")
+    messages.success(request, RUN_DONE % {"issued": result.statements_issued,
+                                          "seen": result.customers_seen})
+    waiting = [n for n in result.notes if n.get("key") == "waiting_quote"]
+    if waiting:
+        messages.warning(request, RUN_WAITING % {"count": len(waiting)})
+    return redirect("billing:home")
+
+
+@require_GET
+@staff_required
+def export(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.statement_list(filters=filters).exclude(status=Statement.Status.DRAFT)
+    if filters.get("format") == "xlsx":
+        return _download(documents.statements_xlsx(qs),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         "statements.xlsx")
+    return _download(documents.statements_csv(qs), "text/csv; charset=utf-8", "statements.csv")
+
+
+@require_GET
+@staff_required
+def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    return render(request, "billing/statement.html", {
+        **documents.statement_context(statement),
+        "credit_form": CreditForm(statement=statement), "mark_form": MarkForm(
+            initial={"mark": statement.mark}),
+        "credit_statements": statement.credit_statements.order_by("number"),
+    })
+
+
+@require_GET
+@staff_required
+def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    return _download(documents.statement_pdf(statement), "application/pdf",
+                     documents.statement_filename(statement, "pdf"))
+
+
+@require_GET
+@staff_required
+def statement_csv(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    return _download(documents.statement_csv(statement), "text/csv; charset=utf-8",
+                     documents.statement_filename(statement, "csv"))
+
+
+@require_GET
+@staff_required
+def statement_xlsx(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    return _download(documents.statement_xlsx(statement),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     documents.statement_filename(statement, "xlsx"))
+
+
+@require_POST
+@manager_required
+def statement_credit(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    form = CreditForm(request.POST, statement=statement)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for the credit statement."))
+        return redirect("billing:statement", statement_id=statement.pk)
+    try:
+        credit = services.statement_credit(statement=statement, by=request.user,
+                                           reason=form.cleaned_data["reason"],
+                                           line_ids=form.cleaned_data["lines"] or None)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:statement", statement_id=statement.pk)
+    messages.success(request, CREDIT_DONE % {"number": credit.display_number})
+    return redirect("billing:statement", statement_id=credit.pk)
+
+
+@require_POST
+@manager_required
+def statement_paid(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    try:
+        services.statement_mark_paid(statement=statement, by=request.user)
+        messages.success(request, PAID_DONE)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("billing:statement", statement_id=statement.pk)
+
+
+@require_POST
+@manager_required
+def statement_mark(request: HttpRequest, statement_id: int) -> HttpResponse:
+    statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
+    form = MarkForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(services.statements.MARK_INVALID)
+        services.statement_set_mark(statement=statement, mark=form.cleaned_data["mark"],
+                                    by=request.user)
+        messages.success(request, MARK_DONE)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("billing:statement", statement_id=statement.pk)
+
+
+@require_GET
+@staff_required
+def renewals(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "billing/renewals.html", {
+        "contracts": selectors.renewal_list(today=today), "today": today,
+        "days": selectors.RENEWAL_WINDOW_DAYS,
+    })
+
+
+@require_POST
+@manager_required
+def renew(request: HttpRequest, contract_id: int) -> HttpResponse:
+    from supportdesk.contracts.models import Contract
+    from supportdesk.contracts.services import contract_renew
+
+    contract = get_object_or_404(Contract, pk=contract_id)
+    try:
+        renewed = contract_renew(contract=contract, by=request.user)
+        messages.success(request, RENEW_DONE % {"ends": renewed.ends_on.strftime("%d/%m/%Y")})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("billing:renewals")
+
+
+@require_GET
+@staff_required
+def usage(request: HttpRequest, customer_id: int) -> HttpResponse:
+    from supportdesk.customers.models import Customer
+
+    customer = get_object_or_404(Customer, pk=customer_id)
+    today = timezone.localdate()
+    form = UsageForm(request.GET or None)
+    if form.is_valid():
+        start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+    else:
+        start, end = today.replace(month=1, day=1), today
+        if request.GET:
+            messages.error(request, _("Choose a valid period."))
+        form = UsageForm(initial={"period_start": start, "period_end": end})
+    report = selectors.usage_report(customer=customer, period_start=start, period_end=end)
+    return render(request, "billing/usage.html", {
+        "customer": customer, "report": report, "form": form,
+        "chart": documents.usage_bars(report.rows),
+        "hold": selectors.customer_hold_state(customer, today),
+    })
+
+
+@manager_required
+def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
+    from supportdesk.customers.models import Customer
+
+    customer = get_object_or_404(Customer, pk=customer_id)
+    today = timezone.localdate()
+    form = HoldOverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.hold_override_create(customer=customer, by=request.user,
+                                                reason=form.cleaned_data["reason"],
+                                                until=form.cleaned_data["until"], today=today)
+            messages.success(request, HOLD_DONE % {"until": row.until.strftime("%d/%m/%Y")})
+            return redirect("billing:hold", customer_id=customer.pk)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "billing/hold.html", {
+        "customer": customer, "form": form,
+        "state": selectors.customer_hold_state(customer, today),
+        "overrides": customer.hold_overrides.select_related("created_by")[:20],
+    })
+

@@ -1,0 +1,338 @@
+"""Reads for the staff desk: the dashboard's figures, customer look-up, a customer's standing.
+
+Every figure is an aggregate computed by the database (GROUP BY), never by loading rows
+into Python; closed months come from the pre-aggregated ``SlaMonth``/``ChannelMonth`` tables,
+the current month (and any month not refreshed yet) is summed live over its own rows only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from supportdesk.common.choices import Channel, Tier
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.text import fold
+from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
+from supportdesk.customers.models import Customer
+from supportdesk.tickets.models import Ticket
+
+from .models import ChannelMonth, SlaMonth
+
+ATHENS = ZoneInfo("Europe/Athens")
+DASHBOARD_MONTHS = 12
+OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER]
+CUSTOMER_SEARCH_LIMIT = 20
+
+
+# ----------------------------------------------------------------------------- months
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """Aware [start, end) of a local (Europe/Athens) month."""
+    start = datetime(month.year, month.month, 1, tzinfo=ATHENS)
+    nxt = add_months(month, 1)
+    return start, datetime(nxt.year, nxt.month, 1, tzinfo=ATHENS)
+
+
+def dashboard_months(now: datetime) -> list[date]:
+    current = month_start(timezone.localtime(now, ATHENS).date())
+    return [add_months(current, -n) for n in range(DASHBOARD_MONTHS - 1, -1, -1)]
+
+
+def breach_cutoff(now: datetime, calendar=None) -> datetime:
+    """A due moment at or before this one is breached at ``now``: at least one working
+    minute has passed since it (SPEC: breaches are compared in working minutes, so a
+    request due at 18:00 is not late at 19:00, only from 10:01 the next working day)."""
+    calendar = calendar or calendar_get_default()
+    intervals = calendar.working_intervals(now - timedelta(days=40), now)
+    if not intervals:
+        return now - timedelta(days=40)
+    return intervals[-1][1] - timedelta(minutes=1)
+
+
+# ----------------------------------------------------------------------------- aggregates
+
+
+def sla_month_aggregates(*, start: datetime, end: datetime, cutoff: datetime
+                         ) -> dict[tuple[date, str], dict[str, int]]:
+    """Per (month, tier): received, met, late, breached, for requests received in
+    [start, end). Unanswered requests past their latest target count as breached, unless
+    they wait on the customer (their clock is paused)."""
+    unanswered_breached = Q(
+        first_response_at__isnull=True, response_due_max_at__lte=cutoff,
+    ) & ~Q(status=Ticket.Status.WAITING_CUSTOMER)
+    rows = (
+        Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(m=TruncMonth("received_at", tzinfo=ATHENS))
+        .values("m", "tier")
+        .annotate(
+            received=Count("id"),
+            met=Count("id", filter=Q(sla_outcome=Ticket.SlaOutcome.MET)),
+            late=Count("id", filter=Q(sla_outcome=Ticket.SlaOutcome.LATE)),
+            breached=Count("id", filter=Q(sla_outcome=Ticket.SlaOutcome.BREACHED)
+                           | unanswered_breached),
+        )
+        .order_by()
+    )
+    result: dict[tuple[date, str], dict[str, int]] = {}
+    for row in rows:
+        month = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
+        result[(month, row["tier"])] = {k: row[k] for k in ("received", "met", "late",
+                                                             "breached")}
+    return result
+
+
+def channel_month_aggregates(*, start: datetime, end: datetime
+                             ) -> dict[tuple[date, str], dict[str, int]]:
+    from supportdesk.worklog.models import WorkEntry
+
+    rows = (
+        WorkEntry.objects.filter(started_at__gte=start, started_at__lt=end)
+        .annotate(m=TruncMonth("started_at", tzinfo=ATHENS))
+        .values("m", "channel")
+        .annotate(minutes=Sum("duration_minutes"), entries=Count("id"))
+        .order_by()
+    )
+    result: dict[tuple[date, str], dict[str, int]] = {}
+    for row in rows:
+        month = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
+        result[(month, row["channel"])] = {"minutes": row["minutes"] or 0,
+                                           "entries": row["entries"]}
+    return result
+
+
+# ----------------------------------------------------------------------------- dashboard
+
+
+@dataclass
+class SlaCell:
+    received: int = 0
+    met: int = 0
+    late: int = 0
+    breached: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.late + self.breached
+
+    @property
+    def pending(self) -> int:
+        return max(self.received - self.decided, 0)
+
+    @property
+    def compliance(self) -> Decimal | None:
+        """Share of decided responses within the latest target (met or late), in %."""
+        if not self.decided:
+            return None
+        return (Decimal(100) * (self.met + self.late) / self.decided).quantize(Decimal("0.1"))
+
+
+@dataclass
+class LoadRow:
+    assignee_id: int | None
+    name: str
+    open: int
+    waiting: int
+    overdue: int
+
+
+@dataclass
+class Dashboard:
+    months: list[date]
+    sla: dict[str, dict[date, SlaCell]]  # tier -> month -> cell
+    channels: dict[str, dict[date, int]]  # channel -> month -> minutes
+    load: list[LoadRow]
+    refreshed_at: datetime | None
+    now: datetime
+    live_months: list[date] = field(default_factory=list)
+
+    def channel_totals(self) -> dict[str, int]:
+        return {ch: sum(by_month.values()) for ch, by_month in self.channels.items()}
+
+
+def dashboard_get(*, now: datetime | None = None) -> Dashboard:
+    """SLA compliance by tier and month, open load per technician, hours by channel."""
+    now = now or timezone.now()
+    months = dashboard_months(now)
+    current = months[-1]
+    try:
+        cutoff = breach_cutoff(now)
+    except ApplicationError:
+        cutoff = now
+    past = months[:-1]
+    sla: dict[str, dict[date, SlaCell]] = {t: {m: SlaCell() for m in months} for t in Tier.values}
+    channels: dict[str, dict[date, int]] = {c: dict.fromkeys(months, 0) for c in Channel.values}
+    refreshed: list[datetime] = []
+
+    stored_sla_months: set[date] = set()
+    for row in SlaMonth.objects.filter(month__in=past):
+        stored_sla_months.add(row.month)
+        refreshed.append(row.refreshed_at)
+        if row.tier in sla:
+            sla[row.tier][row.month] = SlaCell(row.received, row.met, row.late, row.breached)
+    stored_channel_months: set[date] = set()
+    for row in ChannelMonth.objects.filter(month__in=past):
+        stored_channel_months.add(row.month)
+        refreshed.append(row.refreshed_at)
+        if row.channel in channels:
+            channels[row.channel][row.month] = row.minutes
+
+    live_sla = [m for m in past if m not in stored_sla_months] + [current]
+    start = month_bounds(live_sla[0])[0]
+    end = month_bounds(current)[1]
+    for (month, tier), values in sla_month_aggregates(start=start, end=end,
+                                                      cutoff=cutoff).items():
+        if month in live_sla and tier in sla:
+            sla[tier][month] = SlaCell(**values)
+    live_channels = [m for m in past if m not in stored_channel_months] + [current]
+    start = month_bounds(live_channels[0])[0]
+    for (month, channel), values in channel_month_aggregates(start=start, end=end).items():
+        if month in live_channels and channel in channels:
+            channels[channel][month] = values["minutes"]
+
+    return Dashboard(
+        months=months, sla=sla, channels=channels, load=open_load(cutoff=cutoff),
+        refreshed_at=min(refreshed) if refreshed else None, now=now,
+        live_months=sorted(set(live_sla) | set(live_channels)),
+    )
+
+
+def open_load(*, cutoff: datetime) -> list[LoadRow]:
+    """Open requests per technician (unassigned first), waiting and overdue among them."""
+    rows = (
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .values("assignee_id", "assignee__username", "assignee__first_name",
+                "assignee__last_name")
+        .annotate(
+            open=Count("id"),
+            waiting=Count("id", filter=Q(status=Ticket.Status.WAITING_CUSTOMER)),
+            overdue=Count("id", filter=Q(first_response_at__isnull=True,
+                                         response_due_max_at__lte=cutoff)
+                          & ~Q(status=Ticket.Status.WAITING_CUSTOMER)),
+        )
+        .order_by()
+    )
+    result = []
+    for row in rows:
+        name = " ".join(filter(None, [row["assignee__first_name"], row["assignee__last_name"]]))
+        result.append(LoadRow(assignee_id=row["assignee_id"],
+                              name=name or row["assignee__username"] or "",
+                              open=row["open"], waiting=row["waiting"], overdue=row["overdue"]))
+    result.sort(key=lambda r: (r.assignee_id is not None, -r.open, r.name))
+    return result
+
+
+# ----------------------------------------------------------------------------- customers
+
+
+def customer_search(*, q: str, limit: int = CUSTOMER_SEARCH_LIMIT) -> list[Customer]:
+    """Active customers whose folded name, tax number or city contain every word of ``q``
+    (so "αλφα" finds "Κοσμήματα Άλφα"); staff only (the views check)."""
+    terms = fold(q)[:100].split()[:5]
+    if not terms:
+        return []
+    condition = Q(is_active=True)
+    for term in terms:
+        condition &= Q(search_text__contains=term)
+    return list(Customer.objects.filter(condition).order_by("name", "pk")[:limit])
+
+
+# ----------------------------------------------------------------------------- standing
+
+
+def _billing_function(name: str):
+    """A billing selector if the billing app provides it (it is built alongside the desk)."""
+    try:
+        module = importlib.import_module("supportdesk.billing.selectors")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def customer_hold_state(*, customer: Customer, today: date):
+    """The §11 support-hold state from billing (overdue dues), or None if unavailable."""
+    function = _billing_function("customer_hold_state")
+    if function is None:
+        return None
+    return function(customer, today)
+
+
+@dataclass
+class AllowanceLine:
+    channel: str
+    label: str
+    granted_minutes: int
+    left_minutes: int
+
+
+@dataclass
+class Standing:
+    """What a technician needs to see about the customer while handling a request: the
+    contract in force, the yearly included hours left per channel (§4), the prepaid hours
+    left (Free, §4) and the support hold (§11), all read from billing's ledgers."""
+
+    contract: object | None
+    tier: str
+    allowance: list[AllowanceLine] = field(default_factory=list)
+    bank_minutes: int | None = None
+    uses_bank: bool = False
+    hold: object | None = None
+
+
+def _tier_terms(contract, tier: str, today: date):
+    from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+    from supportdesk.domain.tariff import Tier as DomainTier
+
+    version = contract.tariff_version if contract is not None else tariff_version_in_force(today)
+    return tariff_to_domain(version).tier(DomainTier(tier))
+
+
+def customer_standing(*, customer: Customer, today: date) -> Standing:
+    contract = contract_in_force(customer_id=customer.pk, day=today)
+    tier = contract.tier if contract else Tier.FREE
+    standing = Standing(contract=contract, tier=tier,
+                        hold=customer_hold_state(customer=customer, today=today))
+    try:
+        terms = _tier_terms(contract, tier, today)
+    except ApplicationError:
+        terms = None
+    balances_of = _billing_function("customer_balances")
+    balances = (balances_of(customer_id=customer.pk, contract=contract)
+                if balances_of is not None else None)
+    if terms is not None:
+        standing.uses_bank = terms.uses_prepaid_bank
+        rows = {}
+        if balances is not None:
+            rows = {r.channel: r for r in balances.allowances
+                    if r.year_starts_on <= today <= r.year_ends_on}
+        for channel, channel_terms in terms.channels:
+            granted = channel_terms.included_minutes_per_year
+            if not granted or contract is None:
+                continue
+            row = rows.get(str(channel))
+            # No ledger row yet for this contract year: nothing drawn, all of it is left.
+            standing.allowance.append(AllowanceLine(
+                channel=str(channel), label=str(Channel(str(channel)).label),
+                granted_minutes=row.granted_minutes if row else granted,
+                left_minutes=row.left_minutes if row else granted,
+            ))
+    if balances is not None:
+        standing.bank_minutes = balances.bank_minutes
+    return standing

@@ -1,0 +1,42 @@
+"""Small display helpers for the desk templates."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def minutes(value) -> str:
+    """Whole minutes as "2 h 05 min" (working time in the SLA columns)."""
+    try:
+        total = int(value)
+    except (TypeError, ValueError):
+        return ""
+    sign = "−" if total < 0 else ""
+    total = abs(total)
+    hours, mins = divmod(total, 60)
+    if hours:
+        return _("%(sign)s%(h)d h %(m)02d min") % {"sign": sign, "h": hours, "m": mins}
+    return _("%(sign)s%(m)d min") % {"sign": sign, "m": mins}
+
+
+@register.filter
+def hours(value) -> str:
+    """Minutes as hours with one decimal, localised (e.g. "12,5")."""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    try:
+        return number_format(Decimal(int(value)) / 60, 1)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return None

@@ -1,0 +1,345 @@
+"""Staff desk views: thin adapters that parse, authorise and call one service or selector.
+
+Every view is ``staff_required`` (the dashboard ``manager_required``); a request is always
+fetched through ``ticket_get_for_user`` (Http404 otherwise). A refused action shows the
+service's message on the ticket page with status 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from supportdesk.catalog.models import Product
+from supportdesk.common.choices import Tier
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import manager_required, staff_required
+from supportdesk.customers.models import Customer
+from supportdesk.tickets import selectors as ticket_selectors
+from supportdesk.tickets import services as ticket_services
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
+from supportdesk.tickets.services.lifecycle import TRANSITIONS
+
+from . import charts
+from .forms import (
+    AssignForm,
+    AttachmentForm,
+    ClassifyForm,
+    PrerequisitesForm,
+    ReplyForm,
+    StatusForm,
+    TicketNewForm,
+)
+from .selectors import customer_search, customer_standing, dashboard_get
+
+# Multipart overhead allowed on top of the attachment limit before the body is refused
+# unread (a 1 GB upload is turned away without being spooled to disk).
+_UPLOAD_OVERHEAD = 64 * 1024
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# ----------------------------------------------------------------------------- queue
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = ticket_selectors.queue_filters_from(request.GET)
+    page = ticket_selectors.ticket_queue(
+        filters=filters, user=request.user, cursor=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    base = {k: v for k, v in request.GET.items() if k not in ("after", "before") and v}
+    context = {
+        "page": page,
+        "filters": filters,
+        "statuses": Ticket.Status.choices,
+        "tiers": Tier.choices,
+        "channels": Ticket.ReceivedVia.choices,
+        "products": Product.objects.filter(is_active=True).only("pk", "name"),
+        "technicians": AssignForm().fields["assignee"].queryset.only(
+            "pk", "first_name", "last_name", "username"),
+        "next_url": f"?{urlencode({**base, 'after': page.next_cursor})}"
+        if page.next_cursor else None,
+        "prev_url": f"?{urlencode({**base, 'before': page.prev_cursor})}"
+        if page.prev_cursor else None,
+        "first_url": f"?{urlencode(base)}" if base else "?",
+    }
+    return render(request, "desk/queue.html", context)
+
+
+# ----------------------------------------------------------------------------- new ticket
+
+
+@staff_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """Log a request as it arrives (a phone call while it happens)."""
+    status = 200
+    customer = None
+    if request.method == "POST":
+        form = TicketNewForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            customer = Customer.objects.filter(pk=data["customer"], is_active=True).first()
+            if customer is None:
+                form.add_error("customer", _("Choose the customer."))
+            else:
+                try:
+                    ticket = ticket_services.ticket_create(
+                        customer=customer, subject=data["subject"], body=data["body"],
+                        received_via=data["received_via"], category=data["category"],
+                        product=data["product"], contact_name=data["contact_name"],
+                        received_at=data["received_at"], is_emergency=data["is_emergency"],
+                        by=request.user,
+                    )
+                except ApplicationError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(request, _("Request %(ref)s recorded.")
+                                     % {"ref": ticket.reference})
+                    return redirect("desk:ticket", pk=ticket.pk)
+        status = 400
+    else:
+        form = TicketNewForm(initial={"customer": request.GET.get("customer") or None})
+    customer_q = (request.GET.get("customer_q") or "").strip()[:100]
+    chosen = form["customer"].value()
+    if customer is None and chosen:
+        try:
+            customer = Customer.objects.filter(pk=int(chosen), is_active=True).first()
+        except (TypeError, ValueError):
+            customer = None
+    context = {
+        "form": form,
+        "customer_q": customer_q,
+        "customer_matches": customer_search(q=customer_q) if customer_q else [],
+        "chosen_customer": customer,
+    }
+    return render(request, "desk/ticket_new.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def customer_lookup(request: HttpRequest) -> JsonResponse:
+    """Autocomplete for the intake form (staff only): id, name, tax number, city."""
+    found = customer_search(q=request.GET.get("q") or "")
+    return JsonResponse({"results": [
+        {"id": c.pk, "name": c.name, "tax_number": c.tax_number, "city": c.city}
+        for c in found
+    ]})
+
+
+# ----------------------------------------------------------------------------- ticket page
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
+    user = request.user
+    now = timezone.now()
+    today = timezone.localdate(now)
+    prefetch_related_objects([ticket], "pauses")  # read once: SLA view and pause list
+    standing = customer_standing(customer=ticket.customer, today=today)
+    return {
+        "ticket": ticket,
+        "now": now,
+        "sla": ticket_selectors.ticket_sla_view(ticket=ticket, now=now),
+        "conversation": ticket_selectors.message_list_for_user(ticket=ticket, user=user),
+        "attachments": ticket_selectors.attachment_list_for_user(ticket=ticket, user=user),
+        "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),
+        "pauses": list(ticket.pauses.all()),
+        "standing": standing,
+        "next_statuses": [(s, Ticket.Status(s).label) for s in Ticket.Status.values
+                          if s in TRANSITIONS[ticket.status]],
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "assign_form": forms.get("assign_form") or AssignForm(
+            initial={"assignee": ticket.assignee_id}),
+        "classify_form": forms.get("classify_form") or ClassifyForm(
+            initial={"category": ticket.category}),
+        "prerequisites_form": forms.get("prerequisites_form") or PrerequisitesForm(
+            initial=PrerequisitesForm.initial_for(ticket)),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+        "attachment_limit": settings.SUPPORTDESK_ATTACHMENT_MAX_BYTES,
+        "out_of_scope": ticket.is_out_of_scope,
+    }
+
+
+@staff_required
+@require_GET
+def ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    return render(request, "desk/ticket.html", _ticket_context(request, item))
+
+
+def _refused(request: HttpRequest, item: Ticket, message, **forms) -> HttpResponse:
+    """Show why nothing changed, on the ticket page, as a 400."""
+    messages.error(request, message)
+    item.refresh_from_db()
+    return render(request, "desk/ticket.html", _ticket_context(request, item, **forms),
+                  status=400)
+
+
+def _done(request: HttpRequest, item: Ticket, message: str) -> HttpResponse:
+    messages.success(request, message)
+    response = HttpResponseRedirect(reverse("desk:ticket", args=[item.pk]))
+    response.status_code = 303  # See Other: a reload does not post again
+    return response
+
+
+@staff_required
+@require_POST
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form), reply_form=form)
+    try:
+        ticket_services.ticket_reply(ticket=item, body=form.cleaned_data["body"],
+                                     is_internal=form.cleaned_data["is_internal"],
+                                     by=request.user)
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message, reply_form=form)
+    return _done(request, item, _("Internal note added.") if form.cleaned_data["is_internal"]
+                 else _("Reply sent."))
+
+
+@staff_required
+@require_POST
+def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _("Choose a valid status."))
+    try:
+        ticket_services.ticket_change_status(ticket=item, status=form.cleaned_data["status"],
+                                             by=request.user)
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message)
+    return _done(request, item, _("Status changed to “%(status)s”.")
+                 % {"status": item.get_status_display()})
+
+
+@staff_required
+@require_POST
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form), assign_form=form)
+    try:
+        ticket_services.ticket_assign(ticket=item, assignee=form.cleaned_data["assignee"],
+                                      by=request.user)
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message, assign_form=form)
+    return _done(request, item, _("Assignment saved."))
+
+
+@staff_required
+@require_POST
+def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = ClassifyForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form), classify_form=form)
+    try:
+        ticket_services.ticket_classify(ticket=item, category=form.cleaned_data["category"],
+                                        by=request.user)
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message, classify_form=form)
+    if item.is_out_of_scope:
+        return _done(request, item, _("Classified as out of scope: this work needs a separate "
+                                      "agreement (§10) before it is billed."))
+    return _done(request, item, _("Classification saved."))
+
+
+@staff_required
+@require_POST
+def ticket_prerequisites(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = PrerequisitesForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form), prerequisites_form=form)
+    try:
+        ticket_services.ticket_record_prerequisites(ticket=item, by=request.user,
+                                                    **form.values())
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message, prerequisites_form=form)
+    return _done(request, item, _("Prerequisites recorded (§11)."))
+
+
+@staff_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    limit = settings.SUPPORTDESK_ATTACHMENT_MAX_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit + _UPLOAD_OVERHEAD:
+        # Refuse before Django spools the body to disk.
+        from django.template.defaultfilters import filesizeformat
+
+        message = ATTACHMENT_TOO_LARGE % {"size": filesizeformat(length),
+                                          "limit": filesizeformat(limit)}
+        messages.error(request, message)
+        response = render(request, "desk/ticket.html", _ticket_context(request, item),
+                          status=413)
+        return response
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form), attachment_form=form)
+    try:
+        attachment = ticket_services.attachment_add(
+            ticket=item, uploaded_file=form.cleaned_data["file"],
+            is_internal=form.cleaned_data["is_internal"], by=request.user,
+        )
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message)
+    return _done(request, item, _("“%(name)s” attached.") % {"name": attachment.original_name})
+
+
+@staff_required
+@require_GET
+def attachment_download(request: HttpRequest, uuid) -> FileResponse:
+    """Always a download, never rendered inline (RELIABILITY #8, #10)."""
+    attachment = ticket_selectors.attachment_get_for_user(user=request.user,
+                                                          attachment_uuid=uuid)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.original_name,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ----------------------------------------------------------------------------- dashboard
+
+
+@manager_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    data = dashboard_get()
+    return render(request, "desk/dashboard.html", {
+        "data": data,
+        "sla_chart": charts.sla_chart(data),
+        "channel_chart": charts.channel_chart(data),
+        "load_chart": charts.load_chart(data),
+    })

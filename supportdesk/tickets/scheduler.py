@@ -1,0 +1,84 @@
+"""The in-process scheduler of the embedded install (no Celery broker configured).
+
+It runs the very task functions Celery beat runs (``config/celery.py`` ``BEAT_JOBS``), called
+directly in this process on a timer: one code path. Started as a daemon thread by
+``manage.py rundesk`` (``start_in_process_scheduler``) or in the foreground by
+``manage.py run_scheduler``. Several processes running it at once are safe: each notice is
+claimed by an atomic ``UPDATE ... WHERE ... IS NULL`` (see ``tickets/tasks.py``).
+"""
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections
+
+from config.celery import BEAT_JOBS
+
+logger = logging.getLogger(__name__)
+
+_started: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def _resolve(dotted: str) -> Callable | None:
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, attr, None)
+
+
+def due_jobs(now_monotonic: float, last_run: dict[str, float]) -> list[str]:
+    """Names of the jobs whose interval has elapsed since they last ran."""
+    return [name for name, job in BEAT_JOBS.items()
+            if now_monotonic - last_run.get(name, float("-inf")) >= job.every_seconds]
+
+
+def run_job(name: str) -> None:
+    """Run one job now, in this thread; an error is logged and never stops the scheduler."""
+    func = _resolve(BEAT_JOBS[name].path)
+    if func is None:
+        return
+    close_old_connections()
+    try:
+        # A Celery task object is callable: calling it runs the function body here.
+        func()
+    except Exception:
+        logger.exception("scheduled job %s failed", name)
+    finally:
+        close_old_connections()
+
+
+def run_forever(stop: threading.Event | None = None, *, tick_seconds: float = 5.0,
+                max_cycles: int | None = None) -> None:
+    """Run the jobs whenever due until ``stop`` is set (or ``max_cycles`` ticks, for tests)."""
+    last_run: dict[str, float] = {}
+    cycles = 0
+    while stop is None or not stop.is_set():
+        now = time.monotonic()
+        for name in due_jobs(now, last_run):
+            last_run[name] = now
+            run_job(name)
+        cycles += 1
+        if max_cycles is not None and cycles >= max_cycles:
+            return
+        if stop is not None:
+            stop.wait(tick_seconds)
+        else:
+            time.sleep(tick_seconds)
+
+
+def start_in_process_scheduler() -> threading.Thread:
+    """Start the scheduler once per process as a daemon thread; later calls return it."""
+    global _started  # noqa: PLW0603 - one scheduler per process
+    with _lock:
+        if _started is None or not _started.is_alive():
+            _started = threading.Thread(target=run_forever, name="supportdesk-scheduler",
+                                        daemon=True)
+            _started.start()
+            logger.info("in-process scheduler started")
+        return _started

@@ -1,0 +1,323 @@
+"""Reads of support requests: the SLA queue, one request for a user, its conversation.
+
+The queue is bounded by the page: it walks the partial index ``ticket_queue_idx`` (open
+requests by due moment) with keyset pagination, never counts the table, and asks the rules
+engine for the SLA state of the page's rows only (issue 5: "work bounded by the page").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from supportdesk.common.choices import Tier
+from supportdesk.common.text import fold
+
+from .models import Attachment, Message, Ticket, TicketEvent, TicketPause
+from .services.sla import SlaView, sla_view_for
+
+OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER)
+STATUS_OPEN = ""  # the default queue: every open request
+STATUS_ALL = "all"
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+PAGE_SIZE = 25
+PAGE_SIZE_MAX = 100
+SEARCH_MAX_TERMS = 8
+SEARCH_MAX_LENGTH = 200
+_REFERENCE = re.compile(r"^#?0*(\d{1,12})$")
+_CURSOR = re.compile(r"^([ndr])(-?\d{1,20})?_(\d{1,19})$")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Validated queue filters; unknown or malformed values are dropped, never used raw."""
+
+    status: str = STATUS_OPEN
+    assignee: int | str | None = None  # a user id, "me", "none" or None (anyone)
+    tier: str = ""
+    product: int | None = None
+    channel: str = ""
+    q: str = ""
+
+    @property
+    def is_open_queue(self) -> bool:
+        return self.status == STATUS_OPEN or self.status in OPEN_STATUSES
+
+    @property
+    def is_filtered(self) -> bool:
+        return any([self.status, self.assignee, self.tier, self.product, self.channel, self.q])
+
+
+def _as_int(value) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def queue_filters_from(params) -> QueueFilters:
+    """Parse request parameters (a QueryDict or dict) into filters (RELIABILITY #24)."""
+    status = params.get("status") or ""
+    if status not in (STATUS_ALL, *Ticket.Status.values):
+        status = STATUS_OPEN
+    raw_assignee = (params.get("assignee") or "").strip()
+    assignee: int | str | None
+    if raw_assignee in (ASSIGNEE_ME, ASSIGNEE_NONE):
+        assignee = raw_assignee
+    else:
+        assignee = _as_int(raw_assignee) if raw_assignee else None
+    tier = params.get("tier") or ""
+    if tier not in Tier.values:
+        tier = ""
+    channel = params.get("channel") or ""
+    if channel not in Ticket.ReceivedVia.values:
+        channel = ""
+    product = _as_int(params.get("product")) if params.get("product") else None
+    q = " ".join((params.get("q") or "").split())[:SEARCH_MAX_LENGTH]
+    return QueueFilters(status=status, assignee=assignee, tier=tier, product=product,
+                        channel=channel, q=q)
+
+
+# ----------------------------------------------------------------------------- cursor
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _epoch_us(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _from_epoch_us(value: int) -> datetime:
+    return _EPOCH + value * _MICROSECOND
+
+
+def _encode_cursor(ticket: Ticket, *, open_queue: bool) -> str:
+    if open_queue:
+        if ticket.response_due_at is None:
+            return f"n_{ticket.pk}"
+        return f"d{_epoch_us(ticket.response_due_at)}_{ticket.pk}"
+    return f"r{_epoch_us(ticket.received_at)}_{ticket.pk}"
+
+
+def _decode_cursor(raw: str | None, *, open_queue: bool) -> tuple[datetime | None, int] | None:
+    """``(moment, id)`` or None for a missing, malformed or foreign cursor (first page)."""
+    match = _CURSOR.match(raw or "")
+    if not match:
+        return None
+    kind, number, pk = match.groups()
+    if open_queue and kind == "n" and number is None:
+        return None, int(pk)
+    expected = "d" if open_queue else "r"
+    if kind != expected or number is None:
+        return None
+    try:
+        return _from_epoch_us(int(number)), int(pk)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _after(position: tuple[datetime | None, int], *, open_queue: bool, forward: bool) -> Q:
+    moment, pk = position
+    if open_queue:  # order: response_due_at ASC NULLS LAST, id ASC
+        if forward:
+            if moment is None:
+                return Q(response_due_at__isnull=True, pk__gt=pk)
+            return (Q(response_due_at__gt=moment) | Q(response_due_at=moment, pk__gt=pk)
+                    | Q(response_due_at__isnull=True))
+        if moment is None:
+            return Q(response_due_at__isnull=True, pk__lt=pk) | Q(response_due_at__isnull=False)
+        return Q(response_due_at__lt=moment) | Q(response_due_at=moment, pk__lt=pk)
+    # order: received_at DESC, id DESC
+    if forward:
+        return Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=pk)
+    return Q(received_at__gt=moment) | Q(received_at=moment, pk__gt=pk)
+
+
+def _ordering(*, open_queue: bool, forward: bool) -> list:
+    from django.db.models import F
+
+    if open_queue:
+        if forward:
+            return [F("response_due_at").asc(nulls_last=True), "pk"]
+        return [F("response_due_at").desc(nulls_first=True), "-pk"]
+    return ["-received_at", "-pk"] if forward else ["received_at", "pk"]
+
+
+# ----------------------------------------------------------------------------- queue
+
+
+@dataclass
+class QueueRow:
+    ticket: Ticket
+    sla: SlaView
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    prev_cursor: str | None
+    filters: QueueFilters
+    now: datetime
+    is_first: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _search_q(q: str) -> Q:
+    """Every word must occur in the folded subject + body + customer name; ``#123`` or a bare
+    number also finds that request by reference."""
+    condition = Q()
+    for term in fold(q).split()[:SEARCH_MAX_TERMS]:
+        condition &= Q(search_text__contains=term)
+    reference = _REFERENCE.match(q.strip())
+    if reference:
+        condition = condition | Q(pk=int(reference.group(1)))
+    return condition
+
+
+def ticket_queue_queryset(*, filters: QueueFilters, user=None) -> QuerySet[Ticket]:
+    """The filtered requests, not yet ordered or cut (the page does that)."""
+    qs = Ticket.objects.all()
+    if filters.status == STATUS_OPEN:
+        # Literally the partial index's predicate, so the planner can use it.
+        qs = qs.filter(status__in=[s.value for s in OPEN_STATUSES])
+    elif filters.status != STATUS_ALL:
+        qs = qs.filter(status=filters.status)
+    if filters.assignee == ASSIGNEE_ME:
+        qs = qs.filter(assignee_id=getattr(user, "pk", None))
+    elif filters.assignee == ASSIGNEE_NONE:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.product:
+        qs = qs.filter(product_id=filters.product)
+    if filters.channel:
+        qs = qs.filter(received_via=filters.channel)
+    if filters.q:
+        qs = qs.filter(_search_q(filters.q))
+    return qs
+
+
+def ticket_queue(
+    *, filters: QueueFilters, user=None, cursor: str | None = None, before: str | None = None,
+    page_size: int = PAGE_SIZE, now: datetime | None = None,
+) -> QueuePage:
+    """One page of the queue: open requests by SLA due moment (or, for closed/all, newest
+    first), with the SLA state of just these rows. ``cursor`` continues after a row,
+    ``before`` goes back from one; both come from a previous page."""
+    now = now or timezone.now()
+    page_size = max(1, min(page_size, PAGE_SIZE_MAX))
+    open_queue = filters.is_open_queue
+    qs = ticket_queue_queryset(filters=filters, user=user)
+    forward = True
+    position = _decode_cursor(cursor, open_queue=open_queue)
+    if position is None and before:
+        position = _decode_cursor(before, open_queue=open_queue)
+        forward = position is None
+    if position is not None:
+        qs = qs.filter(_after(position, open_queue=open_queue, forward=forward))
+    qs = (
+        qs.select_related("customer", "product", "assignee")
+        .prefetch_related(Prefetch("pauses", queryset=TicketPause.objects.order_by("started_at")))
+        .order_by(*_ordering(open_queue=open_queue, forward=forward))
+    )
+    # LIMIT + 1 tells whether there is more without counting anything.
+    tickets = list(qs[: page_size + 1])
+    more = len(tickets) > page_size
+    tickets = tickets[:page_size]
+    if not forward:
+        tickets.reverse()
+    views = sla_view_for(tickets, now=now) if tickets else {}
+    rows = [QueueRow(ticket=t, sla=views[t.pk]) for t in tickets]
+    if forward:
+        next_cursor = _encode_cursor(tickets[-1], open_queue=open_queue) if more else None
+        prev_cursor = (_encode_cursor(tickets[0], open_queue=open_queue)
+                       if tickets and position is not None else None)
+    else:
+        next_cursor = _encode_cursor(tickets[-1], open_queue=open_queue) if tickets else None
+        prev_cursor = _encode_cursor(tickets[0], open_queue=open_queue) if more else None
+    return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor,
+                     filters=filters, now=now, is_first=prev_cursor is None)
+
+
+# ----------------------------------------------------------------------------- one request
+
+
+def _visible_tickets(user) -> QuerySet[Ticket]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    if user.is_vendor_staff:
+        return Ticket.objects.all()
+    if user.is_customer_user and user.customer_id:
+        return Ticket.objects.filter(customer_id=user.customer_id)
+    return Ticket.objects.none()
+
+
+def ticket_get_for_user(*, user, ticket_id) -> Ticket:
+    """The request if ``user`` may see it: staff any, a customer user its company's only;
+    otherwise Http404 (never 403: an id of another company must not be confirmed)."""
+    pk = _as_int(ticket_id)
+    if pk is None:
+        raise Http404
+    ticket = (
+        _visible_tickets(user)
+        .select_related("customer", "product", "assignee", "contract", "contact",
+                        "contract__tariff_version")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def message_list_for_user(*, ticket: Ticket, user) -> list[Message]:
+    qs = ticket.messages.select_related("author").order_by("created_at", "id")
+    if not user.is_vendor_staff:
+        qs = qs.filter(is_internal=False)
+    return list(qs)
+
+
+def attachment_list_for_user(*, ticket: Ticket, user) -> list[Attachment]:
+    qs = ticket.attachments.select_related("uploaded_by").order_by("created_at", "id")
+    if not user.is_vendor_staff:
+        qs = qs.filter(is_internal=False)
+    return list(qs)
+
+
+def event_list_for_user(*, ticket: Ticket, user, limit: int = 200) -> list[TicketEvent]:
+    qs = ticket.events.select_related("actor").order_by("-created_at", "-id")
+    if not user.is_vendor_staff:
+        qs = qs.filter(is_internal=False)
+    return list(qs[:limit])
+
+
+def attachment_get_for_user(*, user, attachment_uuid) -> Attachment:
+    """An attachment if ``user`` may download it (staff: any; a customer user: its company's
+    and not staff-only); otherwise Http404."""
+    visible = _visible_tickets(user)
+    qs = Attachment.objects.select_related("ticket").filter(
+        uuid=attachment_uuid, ticket__in=visible.values("pk")
+    )
+    if not (user.is_authenticated and user.is_vendor_staff):
+        qs = qs.filter(is_internal=False)
+    attachment = qs.first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def ticket_sla_view(*, ticket: Ticket, now: datetime | None = None) -> SlaView:
+    """The SLA state of one request, as the queue shows it."""
+    return sla_view_for([ticket], now=now or timezone.now())[ticket.pk]

@@ -1,0 +1,38 @@
+"""Writes of support requests. Import from here: ``from supportdesk.tickets.services import ...``.
+
+lifecycle: intake, status, replies, assignment, scope (§10), prerequisites (§11)
+sla: the response clock through the rules engine (§4, §6)
+attachments: checked uploads (RELIABILITY #21, #22)
+emergencies: §7 intake assessment (part B)
+"""
+
+from .attachments import attachment_add, attachment_check, sanitize_filename
+from .lifecycle import (
+    ticket_assign,
+    ticket_change_status,
+    ticket_classify,
+    ticket_create,
+    ticket_record_prerequisites,
+    ticket_refresh_search_text,
+    ticket_reply,
+    ticket_search_text,
+)
+from .sla import SlaView, response_target, sla_view_for, ticket_recompute_deadlines
+
+__all__ = [
+    "SlaView",
+    "attachment_add",
+    "attachment_check",
+    "response_target",
+    "sanitize_filename",
+    "sla_view_for",
+    "ticket_assign",
+    "ticket_change_status",
+    "ticket_classify",
+    "ticket_create",
+    "ticket_recompute_deadlines",
+    "ticket_record_prerequisites",
+    "ticket_refresh_search_text",
+    "ticket_reply",
+    "ticket_search_text",
+]

@@ -1,0 +1,87 @@
+"""How a priced entry reads for a technician: "included", "from allowance 60 min",
+"billed 37,50 €". Presentation only: the numbers come from the rules engine (a preview's
+``PricedWork``) or from the pricing snapshot stored on the entry; nothing is priced here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from supportdesk.domain.money import format_eur
+from supportdesk.worklog.models import WorkEntry
+from supportdesk.worklog.services.entries import PricedWork
+
+_ZERO = Decimal("0.00")
+
+
+def _has_surcharge(lines) -> bool:
+    return any(isinstance(line, dict) and line.get("kind") == "surcharge" for line in lines)
+
+
+def price_parts(*, allowance_minutes: int, bank_minutes: int, net_amount: Decimal,
+                out_of_hours_minutes: int, is_surcharged: bool, lang: str) -> list[str]:
+    """The short phrases of a price, in the order the engine applies them."""
+    parts: list[str] = []
+    if allowance_minutes:
+        parts.append(_("from allowance %(minutes)s min") % {"minutes": allowance_minutes})
+    if bank_minutes:
+        parts.append(_("from prepaid hours %(minutes)s min") % {"minutes": bank_minutes})
+    if net_amount and net_amount > _ZERO:
+        parts.append(_("billed %(amount)s") % {"amount": format_eur(net_amount, lang)})
+    if not parts:
+        parts.append(_("included"))
+    if out_of_hours_minutes and is_surcharged:
+        parts.append(_("%(minutes)s min out of hours with the §7 surcharge")
+                     % {"minutes": out_of_hours_minutes})
+    return parts
+
+
+def priced_work_summary(priced: PricedWork, *, lang: str) -> dict:
+    """JSON-ready summary of a preview (the live price shown while an entry is typed)."""
+    lang = (lang or "el")[:2]
+    with override(lang):
+        surcharged = _has_surcharge(priced.lines)
+        parts = price_parts(
+            allowance_minutes=priced.allowance_drawn_minutes,
+            bank_minutes=priced.bank_drawn_minutes, net_amount=priced.net_amount,
+            out_of_hours_minutes=priced.out_of_hours_minutes, is_surcharged=surcharged,
+            lang=lang,
+        )
+        left = []
+        if priced.allowance_left_after is not None:
+            left.append(_("allowance left after: %(minutes)s min")
+                        % {"minutes": priced.allowance_left_after})
+        if priced.bank_left_after is not None:
+            left.append(_("prepaid hours left after: %(minutes)s min")
+                        % {"minutes": priced.bank_left_after})
+        if priced.is_out_of_scope:
+            left.append(_("out of scope (§10): billed only under a separately accepted quote"))
+        return {
+            "label": " · ".join(parts),
+            "notes": left,
+            "parts": parts,
+            "minutes": priced.minutes,
+            "rounded_minutes": priced.rounded_minutes,
+            "billed_minutes": priced.billed_minutes,
+            "allowance_drawn_minutes": priced.allowance_drawn_minutes,
+            "bank_drawn_minutes": priced.bank_drawn_minutes,
+            "out_of_hours_minutes": priced.out_of_hours_minutes,
+            "net_amount": str(priced.net_amount),
+            "net_amount_display": format_eur(priced.net_amount, lang),
+            "is_surcharged": surcharged,
+        }
+
+
+def entry_price_label(entry: WorkEntry, *, lang: str) -> str:
+    """The same phrases for a saved entry, from its stored pricing snapshot."""
+    lang = (lang or "el")[:2]
+    with override(lang):
+        return " · ".join(price_parts(
+            allowance_minutes=entry.allowance_drawn_minutes,
+            bank_minutes=entry.bank_drawn_minutes, net_amount=entry.net_amount,
+            out_of_hours_minutes=entry.out_of_hours_minutes,
+            is_surcharged=_has_surcharge((entry.pricing or {}).get("lines", ())), lang=lang,
+        ))

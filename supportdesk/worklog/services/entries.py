@@ -1,0 +1,608 @@
+"""Measured support time (§8) priced by the customer's contract (§3, §4, §7) and expenses.
+
+Only the vendor's staff record, edit or delete work entries (§8). Pricing is the rules
+engine's (``supportdesk.domain.pricing.price_work``); this module gathers its inputs from the
+database (tariff version in force on the entry's local date, the default working calendar,
+the contract in force → tier, what is left of the included hours and of the prepaid bank),
+stores the snapshot on the entry and posts the draws to the append-only ledgers, all in one
+transaction under the per-customer lock (``billing.services.ledgers.customer_lock``):
+
+* two technicians saving at the same moment cannot both spend the last prepaid hour (the
+  second one sees the bank after the first committed, and is billed at the rate);
+* an edit reverses the entry's previous draws and draws again; a delete reverses them;
+* a billed (locked) entry is never edited or deleted: a correction is a credit statement.
+
+Out-of-scope work (§10) never draws included or prepaid hours: it needs a separate agreement
+(a ``billing.Quote``), and it is billed at the rate only once that quote is accepted.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.common.choices import Channel, Tier, WorkKind
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.text import clean_text
+from supportdesk.worklog.models import Expense, WorkEntry
+
+ENTRY_ONLY_STAFF = _("Only the vendor's staff record support time (§8).")
+ENTRY_TECHNICIAN_NOT_STAFF = _("Work can only be recorded for a member of the vendor's staff.")
+ENTRY_NAIVE = _("Start and end need a date, a time and a time zone.")
+ENTRY_END_BEFORE_START = _("A work entry must end after it starts.")
+ENTRY_TOO_LONG = _("A work entry cannot last more than 24 hours: split it into several.")
+ENTRY_BAD_CHANNEL = _("Choose a valid channel: phone, remote, at our offices or on site.")
+ENTRY_BAD_KIND = _("Choose a valid kind of work: support or training.")
+ENTRY_BAD_FLAT_FEE = _("A flat fee must be an amount in euros of at least 0,00.")
+ENTRY_LOCKED = _(
+    "This work entry is on an issued statement and is locked (§8). A correction needs a "
+    "credit statement."
+)
+ENTRY_ON_STATEMENT = _("This work entry appears on a statement and cannot be deleted.")
+ENTRY_UNKNOWN_FIELD = _("These fields cannot be changed here: %(fields)s.")
+ENTRY_IDEMPOTENCY_CONFLICT = _(
+    "This form was already submitted with different values. Reload the page and try again."
+)
+ENTRY_BUSY = _("The database is busy; nothing was saved. Please try again.")
+EXPENSE_ONLY_STAFF = _("Only the vendor's staff record expenses.")
+EXPENSE_BAD_KIND = _("Choose a valid kind of expense.")
+EXPENSE_BAD_AMOUNT = _("An expense must be an amount in euros of at least 0,00.")
+EXPENSE_VISIT_OTHER_TICKET = _("The visit belongs to another support request.")
+EXPENSE_LOCKED = _("This expense is on an issued statement and cannot be changed.")
+
+MAX_ENTRY = timedelta(hours=24)
+UPDATABLE_FIELDS = frozenset(
+    {"technician", "channel", "kind", "started_at", "ended_at", "description", "flat_fee"})
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- what it costs
+
+
+@dataclass(frozen=True)
+class PricedWork:
+    """What a technician sees before saving, and what is stored when they save.
+
+    ``lines`` are the rules engine's priced lines (machine keys: included, allowance, bank,
+    billed, surcharge, flat_fee); ``net_amount`` is their sum, in euros excluding VAT.
+    """
+
+    tier: str
+    contract_id: int | None
+    tariff_version_id: int
+    tariff_version: str
+    channel: str
+    kind: str
+    minutes: int
+    rounded_minutes: int
+    out_of_hours_minutes: int
+    is_emergency: bool
+    included_minutes: int
+    covered_minutes: int
+    allowance_drawn_minutes: int
+    bank_drawn_minutes: int
+    billed_minutes: int
+    net_amount: Decimal
+    lines: tuple[dict[str, Any], ...]
+    allowance_left_minutes: int | None
+    bank_left_minutes: int | None
+    flat_fee: Decimal | None = None
+    is_out_of_scope: bool = False
+    contract_year: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def allowance_left_after(self) -> int | None:
+        if self.allowance_left_minutes is None:
+            return None
+        return self.allowance_left_minutes - self.allowance_drawn_minutes
+
+    @property
+    def bank_left_after(self) -> int | None:
+        if self.bank_left_minutes is None:
+            return None
+        return self.bank_left_minutes - self.bank_drawn_minutes
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (amounts as strings) for the live preview endpoint."""
+        return {
+            "tier": self.tier, "contract_id": self.contract_id,
+            "tariff_version": self.tariff_version, "channel": self.channel, "kind": self.kind,
+            "minutes": self.minutes, "rounded_minutes": self.rounded_minutes,
+            "out_of_hours_minutes": self.out_of_hours_minutes,
+            "is_emergency": self.is_emergency, "included_minutes": self.included_minutes,
+            "covered_minutes": self.covered_minutes,
+            "allowance_drawn_minutes": self.allowance_drawn_minutes,
+            "bank_drawn_minutes": self.bank_drawn_minutes,
+            "billed_minutes": self.billed_minutes, "net_amount": str(self.net_amount),
+            "flat_fee": None if self.flat_fee is None else str(self.flat_fee),
+            "allowance_left_minutes": self.allowance_left_minutes,
+            "allowance_left_after": self.allowance_left_after,
+            "bank_left_minutes": self.bank_left_minutes,
+            "bank_left_after": self.bank_left_after,
+            "is_out_of_scope": self.is_out_of_scope,
+            "lines": list(self.lines),
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """The ``WorkEntry.pricing`` JSON: enough to explain the charge line by line."""
+        return {
+            "tier": self.tier, "contract_id": self.contract_id,
+            "contract_year": self.contract_year, "tariff_version": self.tariff_version,
+            "rounded_minutes": self.rounded_minutes,
+            "included_minutes": self.included_minutes,
+            "covered_minutes": self.covered_minutes, "is_out_of_scope": self.is_out_of_scope,
+            "flat_fee": None if self.flat_fee is None else str(self.flat_fee),
+            "lines": list(self.lines),
+        }
+
+
+def _line_dict(line) -> dict[str, Any]:
+    return {
+        "kind": str(line.kind), "amount": str(line.amount), "vat_rate": str(line.vat_rate),
+        "minutes": line.minutes, "drawn_minutes": line.drawn_minutes,
+        "rate_per_hour": None if line.rate_per_hour is None else str(line.rate_per_hour),
+        "is_out_of_hours": line.is_out_of_hours,
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_staff(user, message=ENTRY_ONLY_STAFF) -> None:
+    if user is None or not getattr(user, "is_vendor_staff", False):
+        raise ApplicationError(message, code="not_staff")
+
+
+def _check_span(started_at: datetime, ended_at: datetime) -> None:
+    if not isinstance(started_at, datetime) or not isinstance(ended_at, datetime):
+        raise ApplicationError(ENTRY_NAIVE, code="naive_datetime")
+    if timezone.is_naive(started_at) or timezone.is_naive(ended_at):
+        raise ApplicationError(ENTRY_NAIVE, code="naive_datetime")
+    started_at, ended_at = started_at.astimezone(UTC), ended_at.astimezone(UTC)
+    if ended_at <= started_at:
+        raise ApplicationError(ENTRY_END_BEFORE_START, code="end_before_start")
+    if ended_at - started_at > MAX_ENTRY:
+        raise ApplicationError(ENTRY_TOO_LONG, code="too_long")
+
+
+def _check_choice(value: str, choices, message) -> str:
+    if value not in choices.values:
+        raise ApplicationError(message, code="bad_choice")
+    return str(value)
+
+
+def _money(value, message) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(message, code="bad_amount") from None
+    if isinstance(value, float) or not amount.is_finite() or amount < 0 \
+            or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("100000000"):
+        raise ApplicationError(message, code="bad_amount")
+    return amount
+
+
+def _minutes_between(started_at: datetime, ended_at: datetime) -> int:
+    """Elapsed whole minutes, a started minute counting as worked (as the rules engine's
+    ``WorkItem.between`` does), in absolute time so a DST night counts right (RELIABILITY
+    #36). Python subtracts two datetimes of the *same* zone as wall-clock times, hence UTC."""
+    seconds = (ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds()
+    return max(1, math.ceil(seconds / 60))
+
+
+def with_lock_retry(fn: Callable[[], T], *, attempts: int = 6) -> T:
+    """Run ``fn`` (one whole transaction) again when SQLite reports lock contention.
+
+    PostgreSQL waits on row locks instead; an outer transaction is never retried here
+    (its caller owns the retry), and a failed attempt has rolled back completely.
+    """
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            conn = transaction.get_connection()
+            if conn.in_atomic_block or "locked" not in str(exc).lower() \
+                    or attempt == attempts - 1:
+                if "locked" in str(exc).lower() and not conn.in_atomic_block:
+                    raise ApplicationError(ENTRY_BUSY, code="busy") from exc
+                raise
+            _time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- pricing
+
+
+@dataclass
+class _Context:
+    tariff_row: Any
+    tariff: Any
+    calendar: Any
+    contract: Any
+    tier: str
+    local_day: date
+
+
+def _context(*, ticket, started_at: datetime) -> _Context:
+    from supportdesk.contracts.selectors import (
+        calendar_get_default,
+        contract_in_force,
+        tariff_to_domain,
+        tariff_version_in_force,
+    )
+
+    calendar = calendar_get_default()
+    local_day = started_at.astimezone(calendar.tz).date()
+    row = tariff_version_in_force(local_day)
+    contract = contract_in_force(customer_id=ticket.customer_id, day=local_day)
+    # No contract in force: the Free tier's rules at the standard rate (SPEC, tariff reading).
+    tier = contract.tier if contract is not None else Tier.FREE
+    return _Context(tariff_row=row, tariff=tariff_to_domain(row), calendar=calendar,
+                    contract=contract, tier=str(tier), local_day=local_day)
+
+
+def _held_by_entry(entry: WorkEntry | None) -> tuple[int, int]:
+    """Minutes ``entry`` currently holds in (allowance, bank): given back before re-pricing."""
+    if entry is None or entry.pk is None:
+        return 0, 0
+    from supportdesk.billing.models import AllowanceLedgerEntry, BankLedgerEntry
+
+    allowance = AllowanceLedgerEntry.objects.filter(work_entry_id=entry.pk).aggregate(
+        s=Sum("minutes"))["s"] or 0
+    bank = BankLedgerEntry.objects.filter(work_entry_id=entry.pk).aggregate(
+        s=Sum("minutes"))["s"] or 0
+    return max(0, -allowance), max(0, -bank)
+
+
+def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: datetime,
+           flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
+           bank_left: int | None, contract_year: int | None) -> PricedWork:
+    from supportdesk.domain.money import quantize_money
+    from supportdesk.domain.pricing import WorkItem, price_work
+
+    is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
+    out_of_scope = ticket.is_out_of_scope  # §10
+    item = WorkItem(channel=channel, started_at=started_at,
+                    minutes=_minutes_between(started_at, ended_at), kind=kind,
+                    is_emergency=is_emergency)
+    if flat_fee is not None:
+        # §3 flat fee by kind of service: the fee replaces the time charge and draws no
+        # hours. The time is still priced (with nothing to draw) only to learn the §7
+        # out-of-hours split; the surcharge is the tariff's share of the fee.
+        timed = price_work(item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar)
+        vat_rate = ctx.tariff.vat_rate_on(ctx.local_day)
+        fee = quantize_money(flat_fee)
+        lines = [{"kind": "flat_fee", "amount": str(fee), "vat_rate": str(vat_rate),
+                  "minutes": item.minutes, "drawn_minutes": 0, "rate_per_hour": None,
+                  "is_out_of_hours": False}]
+        surcharged = timed.out_of_hours_minutes > 0 and (
+            is_emergency or not ctx.tariff.is_surcharge_for_emergencies_only)
+        net = fee
+        if surcharged and fee > 0:
+            extra = quantize_money(fee * ctx.tariff.out_of_hours_surcharge)
+            lines.append({"kind": "surcharge", "amount": str(extra), "vat_rate": str(vat_rate),
+                          "minutes": timed.out_of_hours_minutes, "drawn_minutes": 0,
+                          "rate_per_hour": None, "is_out_of_hours": True})
+            net += extra
+        return PricedWork(
+            tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
+            tariff_version_id=ctx.tariff_row.pk, tariff_version=ctx.tariff_row.version,
+            channel=channel, kind=kind, minutes=item.minutes, rounded_minutes=item.minutes,
+            out_of_hours_minutes=timed.out_of_hours_minutes, is_emergency=is_emergency,
+            included_minutes=0, covered_minutes=0, allowance_drawn_minutes=0,
+            bank_drawn_minutes=0, billed_minutes=item.minutes, net_amount=net,
+            lines=tuple(lines), allowance_left_minutes=allowance_left,
+            bank_left_minutes=bank_left, flat_fee=fee, is_out_of_scope=out_of_scope,
+            contract_year=contract_year,
+        )
+    priced = price_work(
+        item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar,
+        # §10: out-of-scope work needs a separate agreement: it never uses included or
+        # prepaid hours.
+        allowance_left_minutes=0 if out_of_scope else (allowance_left or 0),
+        bank_left_minutes=0 if out_of_scope else (bank_left or 0),
+    )
+    return PricedWork(
+        tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
+        tariff_version_id=ctx.tariff_row.pk, tariff_version=ctx.tariff_row.version,
+        channel=channel, kind=kind, minutes=priced.minutes,
+        rounded_minutes=priced.rounded_minutes,
+        out_of_hours_minutes=priced.out_of_hours_minutes, is_emergency=is_emergency,
+        included_minutes=priced.included_minutes, covered_minutes=priced.covered_minutes,
+        allowance_drawn_minutes=priced.allowance_drawn_minutes,
+        bank_drawn_minutes=priced.bank_drawn_minutes, billed_minutes=priced.billed_minutes,
+        net_amount=priced.net_amount, lines=tuple(_line_dict(x) for x in priced.lines),
+        allowance_left_minutes=allowance_left, bank_left_minutes=bank_left,
+        is_out_of_scope=out_of_scope, contract_year=contract_year,
+    )
+
+
+def _pools(*, ticket, channel: str, kind: str, ctx: _Context, bank, lock: bool, actor,
+           held: tuple[int, int] = (0, 0)):
+    """(allowance balance row or None, allowance left, contract year, bank left)."""
+    from supportdesk.billing.services.ledgers import allowance_balance_get, contract_year_of
+
+    terms = ctx.tariff.terms(ctx.tier, channel, kind)
+    balance = None
+    allowance_left = None
+    year = None
+    if ctx.contract is not None and terms.included_minutes_per_year > 0:
+        cy = contract_year_of(contract_starts_on=ctx.contract.starts_on,
+                              contract_ends_on=ctx.contract.ends_on, day=ctx.local_day)
+        year = cy.number
+        balance = allowance_balance_get(
+            contract=ctx.contract, year=cy, channel=channel,
+            included_minutes=terms.included_minutes_per_year, actor=actor, lock=lock,
+            create=lock)
+        allowance_left = (balance.balance_minutes if balance is not None
+                          else terms.included_minutes_per_year) + held[0]
+    bank_left = None
+    if ctx.tariff.tier(ctx.tier).uses_prepaid_bank:
+        bank_left = (bank.balance_minutes if bank is not None else 0) + held[1]
+    return balance, allowance_left, year, bank_left
+
+
+def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: datetime,
+                       kind: str = WorkKind.SUPPORT, flat_fee=None,
+                       entry: WorkEntry | None = None) -> PricedWork:
+    """Price a would-be entry without writing anything (the form's live preview).
+
+    Pass ``entry`` when previewing an edit: the minutes it already holds count as free.
+    """
+    from supportdesk.billing.models import HourBank
+
+    channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
+    kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
+    _check_span(started_at, ended_at)
+    fee = _money(flat_fee, ENTRY_BAD_FLAT_FEE)
+    ctx = _context(ticket=ticket, started_at=started_at)
+    bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()
+    held = _held_by_entry(entry)
+    if entry is not None and entry.pk and entry.locked_at is None:
+        # Only minutes held in the same pools come back; a different year/channel keeps them.
+        if not (entry.channel == channel and entry.pricing.get("contract_id") == getattr(
+                ctx.contract, "pk", None)):
+            held = (0, held[1])
+    _, allowance_left, year, bank_left = _pools(ticket=ticket, channel=channel, kind=kind,
+                                                ctx=ctx, bank=bank, lock=False, actor=None,
+                                                held=held)
+    return _price(ticket=ticket, channel=channel, kind=kind, started_at=started_at,
+                  ended_at=ended_at, flat_fee=fee, ctx=ctx, allowance_left=allowance_left,
+                  bank_left=bank_left, contract_year=year)
+
+
+def _apply(entry: WorkEntry, priced: PricedWork) -> None:
+    entry.duration_minutes = priced.minutes
+    entry.out_of_hours_minutes = min(priced.out_of_hours_minutes, priced.minutes)
+    entry.is_emergency = priced.is_emergency
+    entry.tariff_version_id = priced.tariff_version_id
+    entry.billed_minutes = priced.billed_minutes
+    entry.allowance_drawn_minutes = priced.allowance_drawn_minutes
+    entry.bank_drawn_minutes = priced.bank_drawn_minutes
+    entry.net_amount = priced.net_amount
+    entry.pricing = priced.snapshot()
+
+
+def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedWork, Any]:
+    """Price ``entry`` on the locked pools: (priced work, allowance balance row or None)."""
+    ticket = entry.ticket
+    ctx = _context(ticket=ticket, started_at=entry.started_at)
+    balance, allowance_left, year, bank_left = _pools(
+        ticket=ticket, channel=entry.channel, kind=entry.kind, ctx=ctx, bank=bank, lock=True,
+        actor=by)
+    priced = _price(ticket=ticket, channel=entry.channel, kind=entry.kind,
+                    started_at=entry.started_at, ended_at=entry.ended_at,
+                    flat_fee=entry.flat_fee, ctx=ctx, allowance_left=allowance_left,
+                    bank_left=bank_left, contract_year=year)
+    return priced, balance
+
+
+def _draw(*, entry: WorkEntry, priced: PricedWork, balance, bank, by) -> None:
+    """Post the draws of a saved entry to the ledgers (same transaction, pools locked)."""
+    from supportdesk.billing.models import LedgerReason
+    from supportdesk.billing.services.ledgers import allowance_post, bank_post
+
+    if priced.allowance_drawn_minutes:
+        allowance_post(balance=balance, minutes=-priced.allowance_drawn_minutes,
+                       reason=LedgerReason.DRAW, work_entry=entry, actor=by)
+    if priced.bank_drawn_minutes:
+        bank_post(bank=bank, minutes=-priced.bank_drawn_minutes, reason=LedgerReason.DRAW,
+                  work_entry=entry, actor=by)
+
+
+def _same_request(entry: WorkEntry, **values) -> bool:
+    return all(getattr(entry, k) == v for k, v in values.items())
+
+
+def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
+                      ended_at: datetime, kind: str = WorkKind.SUPPORT, description: str = "",
+                      flat_fee=None, by, idempotency_key: str | None = None) -> WorkEntry:
+    """Record measured work (§8), priced and drawn from the ledgers, all or nothing.
+
+    ``idempotency_key`` (a form token): a replay with the same values returns the first
+    entry; the same key with different values is refused (RELIABILITY #27).
+    """
+    from supportdesk.billing.services.ledgers import customer_lock
+
+    _check_staff(by)
+    _check_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
+    channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
+    kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
+    _check_span(started_at, ended_at)
+    fee = _money(flat_fee, ENTRY_BAD_FLAT_FEE)
+    description = clean_text(description).strip()
+    key = (clean_text(idempotency_key).strip()[:64] or None) if idempotency_key else None
+    request = {"ticket_id": ticket.pk, "technician_id": technician.pk, "channel": channel,
+               "kind": kind, "started_at": started_at, "ended_at": ended_at,
+               "flat_fee": fee, "description": description}
+
+    def run() -> WorkEntry:
+        with transaction.atomic():
+            bank = customer_lock(customer_id=ticket.customer_id)
+            if key is not None:
+                first = WorkEntry.objects.filter(idempotency_key=key).first()
+                if first is not None:
+                    if _same_request(first, **request):
+                        return first
+                    raise ApplicationError(ENTRY_IDEMPOTENCY_CONFLICT, code="idempotency")
+            entry = WorkEntry(ticket=ticket, technician=technician, channel=channel, kind=kind,
+                              started_at=started_at, ended_at=ended_at, flat_fee=fee,
+                              description=description, idempotency_key=key)
+            priced, balance = _price_locked(entry=entry, bank=bank, by=by)
+            _apply(entry, priced)
+            entry.full_clean(exclude=["idempotency_key"])
+            entry._history_user = by
+            entry.save()
+            _draw(entry=entry, priced=priced, balance=balance, bank=bank, by=by)
+            _event(entry, by)
+            return entry
+
+    try:
+        return with_lock_retry(run)
+    except IntegrityError:
+        # A concurrent replay of the same key won the insert: return its entry.
+        if key is not None:
+            first = WorkEntry.objects.filter(idempotency_key=key).first()
+            if first is not None and _same_request(first, **request):
+                return first
+        raise
+
+
+def _event(entry: WorkEntry, by) -> None:
+    from supportdesk.tickets.models import TicketEvent
+
+    TicketEvent.objects.create(
+        ticket_id=entry.ticket_id, kind=TicketEvent.Kind.WORK_LOGGED, actor=by,
+        data={"entry": entry.pk, "minutes": entry.duration_minutes, "channel": entry.channel,
+              "net_amount": str(entry.net_amount)},
+    )
+
+
+def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
+    """Change an unbilled entry: its previous draws are reversed and it is priced again.
+
+    Called with no changes it only re-prices (e.g. after an emergency was accepted, §7).
+    """
+    from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
+
+    _check_staff(by)
+    unknown = sorted(set(changes) - UPDATABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(ENTRY_UNKNOWN_FIELD % {"fields": ", ".join(unknown)},
+                               code="unknown_field")
+    if "channel" in changes:
+        changes["channel"] = _check_choice(changes["channel"], Channel, ENTRY_BAD_CHANNEL)
+    if "kind" in changes:
+        changes["kind"] = _check_choice(changes["kind"], WorkKind, ENTRY_BAD_KIND)
+    if "flat_fee" in changes:
+        changes["flat_fee"] = _money(changes["flat_fee"], ENTRY_BAD_FLAT_FEE)
+    if "description" in changes:
+        changes["description"] = clean_text(changes["description"]).strip()
+    if "technician" in changes:
+        _check_staff(changes["technician"], ENTRY_TECHNICIAN_NOT_STAFF)
+
+    def run() -> WorkEntry:
+        with transaction.atomic():
+            bank = customer_lock(customer_id=entry.ticket.customer_id)
+            current = WorkEntry.objects.select_for_update().select_related("ticket").get(
+                pk=entry.pk)
+            if current.locked_at is not None:
+                raise ApplicationError(ENTRY_LOCKED, code="locked")
+            for name, value in changes.items():
+                setattr(current, name, value)
+            _check_span(current.started_at, current.ended_at)
+            ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
+            priced, balance = _price_locked(entry=current, bank=bank, by=by)
+            _apply(current, priced)
+            current.full_clean(exclude=["idempotency_key"])
+            current._history_user = by
+            current.save()
+            _draw(entry=current, priced=priced, balance=balance, bank=bank, by=by)
+            return current
+
+    updated = with_lock_retry(run)
+    for name in ("technician_id", "channel", "kind", "started_at", "ended_at", "description",
+                 "flat_fee", "duration_minutes", "out_of_hours_minutes", "is_emergency",
+                 "tariff_version_id", "billed_minutes", "allowance_drawn_minutes",
+                 "bank_drawn_minutes", "net_amount", "pricing", "updated_at"):
+        setattr(entry, name, getattr(updated, name))
+    return updated
+
+
+def work_entry_delete(*, entry: WorkEntry, by) -> None:
+    """Delete an unbilled entry; its draws go back to the allowance / bank (reversal rows)."""
+    from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
+
+    _check_staff(by)
+
+    def run() -> None:
+        with transaction.atomic():
+            bank = customer_lock(customer_id=entry.ticket.customer_id)
+            current = WorkEntry.objects.select_for_update().filter(pk=entry.pk).first()
+            if current is None:
+                return
+            if current.locked_at is not None:
+                raise ApplicationError(ENTRY_LOCKED, code="locked")
+            if current.statement_lines.exists():
+                raise ApplicationError(ENTRY_ON_STATEMENT, code="on_statement")
+            ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
+            current._history_user = by
+            current.delete()
+
+    with_lock_retry(run)
+
+
+# --------------------------------------------------------------------------- expenses
+
+
+def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, description: str = "",
+                   visit=None, by) -> Expense:
+    """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's."""
+    from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+
+    if by is None or not getattr(by, "is_vendor_staff", False):
+        raise ApplicationError(EXPENSE_ONLY_STAFF, code="not_staff")
+    kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)
+    value = _money(amount, EXPENSE_BAD_AMOUNT)
+    if value is None:
+        if kind != Expense.Kind.OUT_OF_BASE:
+            raise ApplicationError(EXPENSE_BAD_AMOUNT, code="bad_amount")
+        tariff = tariff_to_domain(tariff_version_in_force(incurred_on))
+        value = tariff.out_of_town.out_of_base_fee
+    if visit is not None and visit.ticket_id != ticket.pk:
+        raise ApplicationError(EXPENSE_VISIT_OTHER_TICKET, code="visit_ticket")
+    with transaction.atomic():
+        expense = Expense(ticket=ticket, visit=visit, kind=kind, amount=value,
+                          incurred_on=incurred_on,
+                          description=clean_text(description).strip()[:200], created_by=by)
+        expense.full_clean()
+        expense._history_user = by
+        expense.save()
+    return expense
+
+
+def expense_delete(*, expense: Expense, by) -> None:
+    if by is None or not getattr(by, "is_vendor_staff", False):
+        raise ApplicationError(EXPENSE_ONLY_STAFF, code="not_staff")
+    with transaction.atomic():
+        current = Expense.objects.select_for_update().filter(pk=expense.pk).first()
+        if current is None:
+            return
+        if current.locked_at is not None or current.statement_lines.exists():
+            raise ApplicationError(EXPENSE_LOCKED, code="locked")
+        current._history_user = by
+        current.delete()

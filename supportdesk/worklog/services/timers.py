@@ -1,0 +1,140 @@
+"""Start/stop timers (§8: the vendor alone measures support time).
+
+A timer is a database row (one per technician and request), so it survives page reloads,
+server restarts and a technician switching devices. Stopping it turns the elapsed time into
+one work entry through the entries service, which prices it; nothing here prices anything.
+
+Rounding (documented decision, shown in the UI): the entry starts at the minute the timer
+started (seconds dropped) and lasts the elapsed time rounded to the nearest whole minute
+(30 s round up). A timer that has run for less than one minute is not turned into an entry:
+the technician gets a clear message and the timer keeps running (they may stop it later or
+discard it), because the tariff's billing unit applies to real work, not to mis-clicks.
+A timer that ran longer than ``TIMER_MAX_MINUTES`` (a forgotten timer overnight) is refused
+too: the technician enters the real time as a manual entry and discards the timer, so a
+forgotten click never bills a customer for a night.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.accounts.models import User
+from supportdesk.common.choices import Channel, WorkKind
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.tickets.models import Ticket
+from supportdesk.worklog.models import Timer, WorkEntry
+from supportdesk.worklog.services.entries import work_entry_create
+
+ONLY_STAFF_MEASURE = _("Only the vendor's staff measure support time (§8).")
+TIMER_ALREADY_RUNNING = _("Your timer is already running on this request.")
+TIMER_NOT_RUNNING = _(
+    "There is no running timer of yours on this request: it was already stopped. "
+    "Nothing was changed."
+)
+TIMER_UNDER_ONE_MINUTE = _(
+    "The timer has run for less than a minute, so nothing was recorded and it keeps running. "
+    "Stop it later, or discard it."
+)
+TIMER_TOO_LONG = _(
+    "The timer has run for more than %(hours)d hours, which looks like a forgotten timer. "
+    "Nothing was recorded: enter the real time as a manual entry and discard the timer."
+)
+TIMER_TICKET_CLOSED = _("This request is closed: reopen it before timing work on it.")
+TIMER_BAD_CHANNEL = _("Choose one of the four support channels (§1).")
+TIMER_BAD_KIND = _("Choose the kind of work: support or training (§3).")
+
+TIMER_MAX_MINUTES = 12 * 60
+
+
+def _check_staff(user: User) -> None:
+    if not getattr(user, "is_vendor_staff", False):
+        raise ApplicationError(ONLY_STAFF_MEASURE, code="not_staff")
+
+
+def timer_rounded_span(*, started_at: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The whole-minute ``(started_at, ended_at)`` of the entry a timer stopped at ``now``.
+
+    Raises ApplicationError under one minute or over ``TIMER_MAX_MINUTES`` (see module doc).
+    """
+    seconds = (now - started_at).total_seconds()
+    if seconds < 60:
+        raise ApplicationError(TIMER_UNDER_ONE_MINUTE, code="timer_too_short")
+    minutes = int((seconds + 30) // 60)  # nearest minute, half up
+    if minutes > TIMER_MAX_MINUTES:
+        raise ApplicationError(TIMER_TOO_LONG % {"hours": TIMER_MAX_MINUTES // 60},
+                               code="timer_too_long")
+    start = started_at.replace(second=0, microsecond=0)
+    return start, start + timedelta(minutes=minutes)
+
+
+def timer_start(
+    *, ticket: Ticket, technician: User, channel: str, now: datetime | None = None
+) -> Timer:
+    """Start ``technician``'s timer on ``ticket``; a second start is refused, not duplicated."""
+    _check_staff(technician)
+    if channel not in Channel.values:
+        raise ApplicationError(TIMER_BAD_CHANNEL, code="bad_channel")
+    if ticket.status == Ticket.Status.CLOSED:
+        raise ApplicationError(TIMER_TICKET_CLOSED, code="ticket_closed")
+    timer = Timer(technician=technician, ticket=ticket, channel=channel,
+                  started_at=now or timezone.now())
+    timer.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        # The unique constraint decides between two concurrent starts (double click,
+        # two tabs): the loser gets the message, never a second timer.
+        with transaction.atomic():
+            timer.save()
+    except IntegrityError as exc:
+        raise ApplicationError(TIMER_ALREADY_RUNNING, code="timer_running") from exc
+    return timer
+
+
+@transaction.atomic
+def timer_stop(
+    *,
+    ticket: Ticket,
+    technician: User,
+    description: str = "",
+    kind: str = WorkKind.SUPPORT,
+    channel: str | None = None,
+    flat_fee=None,
+    now: datetime | None = None,
+) -> WorkEntry:
+    """Stop the timer and record its work entry, priced by the entries service.
+
+    The timer row is locked and deleted in the same transaction as the entry is created:
+    two concurrent stops (double click, two tabs) make one entry; the second gets
+    ``TIMER_NOT_RUNNING``. Any refusal rolls everything back (the timer keeps running).
+    """
+    _check_staff(technician)
+    if kind not in WorkKind.values:
+        raise ApplicationError(TIMER_BAD_KIND, code="bad_kind")
+    if channel is not None and channel not in Channel.values:
+        raise ApplicationError(TIMER_BAD_CHANNEL, code="bad_channel")
+    timer = (
+        Timer.objects.select_for_update()
+        .filter(technician=technician, ticket=ticket)
+        .first()
+    )
+    if timer is None:
+        raise ApplicationError(TIMER_NOT_RUNNING, code="timer_not_running")
+    started_at, ended_at = timer_rounded_span(started_at=timer.started_at,
+                                              now=now or timezone.now())
+    entry = work_entry_create(
+        ticket=ticket, technician=technician, channel=channel or timer.channel,
+        started_at=started_at, ended_at=ended_at, kind=kind, description=description,
+        flat_fee=flat_fee, by=technician,
+    )
+    timer.delete()
+    return entry
+
+
+@transaction.atomic
+def timer_discard(*, ticket: Ticket, technician: User) -> None:
+    """Throw a timer away without recording anything (a mis-click or a forgotten timer)."""
+    _check_staff(technician)
+    deleted, _rows = Timer.objects.filter(technician=technician, ticket=ticket).delete()
+    if not deleted:
+        raise ApplicationError(TIMER_NOT_RUNNING, code="timer_not_running")
