@@ -233,7 +233,7 @@ def _history(rng, customers, products, technicians, manager, today) -> None:
 
 
 def _prepaid(customer, manager, day, *, hours: int) -> None:
-    from supportdesk.billing.services import prepaid_purchase_create
+    from supportdesk.contracts.services import prepaid_purchase_create
 
     prepaid_purchase_create(customer=customer, hours=hours, on=day, by=manager)
 
