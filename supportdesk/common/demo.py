@@ -134,8 +134,8 @@ def _products(today: dt.date) -> list[Product]:
 
 def _customers(rng: random.Random, products: list[Product], today: dt.date) -> list[Customer]:
     customers = []
-    start = today.replace(day=1) - dt.timedelta(days=365)
-    start = start.replace(day=1)
+    # Contracts started eleven months ago: in force today, and up for renewal soon.
+    start = (today.replace(day=1) - dt.timedelta(days=320)).replace(day=1)
     for n, (name, city, postal, out_of_town, km, tier) in enumerate(SHOPS, start=1):
         customer = customer_create(
             name=name, tax_number=_afm(n), tax_office=f"ΔΟΥ {city}", city=city,
