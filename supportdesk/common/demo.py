@@ -165,7 +165,36 @@ def _working_moment(rng: random.Random, day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=ATHENS)
 
 
+def _fits_in_hours(calendar, after: dt.datetime, minutes: int) -> dt.datetime:
+    """The first working moment from ``after`` where ``minutes`` of work end before closing."""
+    start = calendar.next_working_moment(after)
+    for _ in range(30):
+        end = start + dt.timedelta(minutes=minutes)
+        if calendar.out_of_hours_minutes(start, end) == 0:
+            return start
+        next_day = (start.astimezone(ATHENS) + dt.timedelta(days=1)).replace(hour=10, minute=0)
+        start = calendar.next_working_moment(next_day)
+    return start
+
+
+def _backdate(ticket, moments: list[dt.datetime]) -> None:
+    """Give the log rows of a replayed past request the moments they describe.
+
+    Services stamp messages and events with the clock; the demo replays a year in a few
+    seconds, so it moves those stamps back to the simulated moments (demo data only).
+    """
+    from supportdesk.tickets.models import Message, TicketEvent
+
+    events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id"))
+    for event, moment in zip(events, moments, strict=False):
+        TicketEvent.objects.filter(pk=event.pk).update(created_at=moment)
+    for message in Message.objects.filter(ticket=ticket).order_by("id"):
+        Message.objects.filter(pk=message.pk).update(created_at=moments[min(2, len(moments) - 1)],
+                                                     updated_at=moments[-1])
+
+
 def _history(rng, customers, products, technicians, manager, today) -> None:
+    from supportdesk.contracts.selectors import calendar_get_default
     from supportdesk.tickets.models import Ticket
     from supportdesk.tickets.services import (
         ticket_assign,
@@ -175,20 +204,19 @@ def _history(rng, customers, products, technicians, manager, today) -> None:
     )
     from supportdesk.worklog.services.entries import work_entry_create
 
+    calendar = calendar_get_default()
     first_day = today - dt.timedelta(days=365)
+    now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=ATHENS)
     channels = ["phone", "phone", "phone", "remote", "remote", "office", "onsite"]
     for customer in customers:
-        free = not customer.contracts.exists()
-        if free:
+        if not customer.contracts.exists():
             _prepaid(customer, manager, first_day + dt.timedelta(days=3), hours=10)
         licensed = [lic.product for lic in customer.licences.all()]
+        contact = customer.users.first()
         for _ in range(rng.randint(14, 26)):
-            day = first_day + dt.timedelta(days=rng.randint(0, 364))
-            if day.weekday() >= 5 or (day.month == 8 and 5 <= day.day <= 25):
-                day -= dt.timedelta(days=3)
-            received = _working_moment(rng, day)
+            day = first_day + dt.timedelta(days=rng.randint(0, 350))
+            received = calendar.next_working_moment(_working_moment(rng, day))
             category, subject = rng.choice(SUBJECTS)
-            contact = customer.users.first()
             ticket = ticket_create(
                 customer=customer, subject=subject, category=category,
                 body="Ο πελάτης τηλεφώνησε και περιέγραψε το πρόβλημα.",
@@ -198,15 +226,14 @@ def _history(rng, customers, products, technicians, manager, today) -> None:
             )
             tech = rng.choice(technicians)
             ticket_assign(ticket=ticket, assignee=tech, by=manager)
-            answered = received + dt.timedelta(minutes=rng.randint(20, 60 * 30))
+            # Most answers come within the target; some are late, as in real life.
+            answered = calendar.add_working_minutes(received, rng.choice(
+                (5, 20, 45, 90, 180, 300, 600, 1200)))
             ticket_reply(ticket=ticket, body="Το εξετάζουμε και σας ενημερώνουμε.", by=tech,
                          now=answered)
-            channel = rng.choice(channels)
-            if channel == "onsite" and rng.random() < 0.5:
-                channel = "remote"
-            start = _working_moment(rng, answered.astimezone(ATHENS).date())
-            start = max(start, answered)
             minutes = rng.choice((10, 15, 20, 30, 45, 60, 90, 120))
+            start = _fits_in_hours(calendar, answered, minutes)
+            channel = rng.choice(channels)
             if not ticket.is_out_of_scope:
                 work_entry_create(
                     ticket=ticket, technician=tech, channel=channel, started_at=start,
@@ -214,22 +241,87 @@ def _history(rng, customers, products, technicians, manager, today) -> None:
                     kind="training" if category == "training" else "support",
                     description="Διάγνωση και επίλυση.", by=tech,
                 )
-            if (today - day).days > 10:
+            done = start + dt.timedelta(minutes=minutes + 5)
+            moments = [received, received, answered, start, done]
+            if done < now - dt.timedelta(days=7):
                 ticket_change_status(ticket=ticket, status=Ticket.Status.RESOLVED, by=tech,
-                                     now=start + dt.timedelta(minutes=minutes + 5))
-    # A few open ones for today's queue, spread over the SLA states.
-    now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=ATHENS)
-    for n, customer in enumerate(customers[:8]):
-        received = now - dt.timedelta(hours=4 * n + 1)
+                                     now=done)
+            _backdate(ticket, moments)
+    # Today's queue, spread over the SLA states (on time, at risk, breached).
+    for n, customer in enumerate(customers[:9]):
+        received = now - dt.timedelta(hours=[1, 3, 6, 20, 26, 30, 50, 70, 75][n])
         category, subject = SUBJECTS[n % len(SUBJECTS)]
         ticket = ticket_create(
             customer=customer, subject=subject, category=category,
             body="Ανοιχτό αίτημα για την επίδειξη της ουράς.", received_via="phone",
             product=customer.licences.first().product, contact=customer.users.first(),
-            received_at=min(received, now), by=manager, now=now,
+            received_at=received, by=manager, now=now,
         )
         if n % 2:
             ticket_assign(ticket=ticket, assignee=technicians[n % len(technicians)], by=manager)
+    _showcase(customers, technicians, manager, calendar, now)
+
+
+def _showcase(customers, technicians, manager, calendar, now) -> None:
+    """One example of each §-rule a visitor will want to see: an out-of-hours emergency
+    (§7), a supervised remote session (§2), an out-of-town visit (§9), an out-of-scope
+    request awaiting its quote (§10)."""
+    from supportdesk.billing.services import quote_create
+    from supportdesk.tickets.services import ticket_create
+    from supportdesk.tickets.services.emergencies import emergency_accept, emergency_intake
+    from supportdesk.worklog.services.entries import work_entry_create
+    from supportdesk.worklog.services.remote import remote_session_record
+    from supportdesk.worklog.services.visits import visit_schedule
+
+    tech = technicians[0]
+    business = customers[0]
+    last_saturday = (now - dt.timedelta(days=(now.weekday() - 5) % 7 or 7)).replace(hour=11)
+    emergency = emergency_intake(
+        customer=business, subject="Έκτακτο: η ταμειακή δεν ανοίγει Σάββατο πρωί",
+        body="Μήνυμα στο κινητό: το κατάστημα είναι ανοιχτό και δεν μπορεί να κόψει αποδείξεις.",
+        contact_name="Κ. Λαμπρόπουλος", received_at=last_saturday - dt.timedelta(hours=1),
+        product=business.licences.first().product, by=tech,
+    )
+    emergency_accept(ticket=emergency, by=tech, reason="Κατάστημα σε λειτουργία χωρίς ταμειακή.")
+    work_entry_create(ticket=emergency, technician=tech, channel="remote",
+                      started_at=last_saturday, ended_at=last_saturday + dt.timedelta(minutes=50),
+                      description="Επανεκκίνηση υπηρεσίας φορολογικού μηχανισμού.", by=tech)
+
+    basic = customers[2]
+    remote_ticket = ticket_create(
+        customer=basic, subject="Αργεί πολύ η αναζήτηση ειδών", body="Από χθες.",
+        received_via="phone", product=basic.licences.first().product, by=tech,
+        received_at=now - dt.timedelta(hours=2), now=now,
+    )
+    start = calendar.next_working_moment(now - dt.timedelta(hours=1))
+    remote_session_record(
+        ticket=remote_ticket, technician=tech, tool="AnyDesk", session_id="718 442 901",
+        started_at=start, ended_at=start + dt.timedelta(minutes=35),
+        has_customer_consent=True, consent_given_by="Υπεύθυνος καταστήματος",
+        description="Αναδημιουργία ευρετηρίων βάσης.", by=tech,
+    )
+
+    far = next(c for c in customers if c.is_out_of_town and c.contracts.exists())
+    visit_ticket = ticket_create(
+        customer=far, subject="Εγκατάσταση νέου ταμείου στο κατάστημα",
+        body="Χρειάζεται επίσκεψη για την εγκατάσταση.", received_via="phone",
+        category="installation", product=far.licences.first().product, by=tech,
+        received_at=now - dt.timedelta(hours=3), now=now,
+    )
+    visit_day = calendar.next_working_moment(now + dt.timedelta(days=3)).replace(hour=11,
+                                                                                minute=0)
+    visit_schedule(ticket=visit_ticket, technician=technicians[1], location="onsite",
+                   starts_at=visit_day, ends_at=visit_day + dt.timedelta(hours=3),
+                   notes="Μαζί ο νέος εκτυπωτής αποδείξεων.", by=manager)
+
+    scope_ticket = ticket_create(
+        customer=customers[1], subject="Ο server του καταστήματος έχει ιό",
+        body="Εμφανίζονται αναδυόμενα παράθυρα.", received_via="phone", category="virus",
+        by=tech, received_at=now - dt.timedelta(hours=5), now=now,
+    )
+    quote_create(ticket=scope_ticket, by=manager, amount=Decimal("120.00"),
+                 description="Καθαρισμός από ιούς και έλεγχος αντιγράφων ασφαλείας "
+                             "(εκτός υποστήριξης, §10).")
 
 
 def _prepaid(customer, manager, day, *, hours: int) -> None:
@@ -239,12 +331,25 @@ def _prepaid(customer, manager, day, *, hours: int) -> None:
 
 
 def _billing(manager, today: dt.date) -> None:
-    """Bill every finished month, then mark all but the last statements paid."""
-    from supportdesk.billing.services import billing_run
+    """Bill every finished month; customers pay everything but the last two months, and
+    one of them leaves an older statement unpaid, so it is on support hold (§11)."""
+    from supportdesk.billing.models import Statement
+    from supportdesk.billing.services import billing_run, statement_mark_paid
 
     month = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     this_month = today.replace(day=1)
     while month < this_month:
         next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        billing_run(period_start=month, period_end=next_month - dt.timedelta(days=1), by=manager)
+        issued = dt.datetime.combine(next_month, dt.time(9), tzinfo=ATHENS)
+        billing_run(period_start=month, period_end=next_month - dt.timedelta(days=1), by=manager,
+                    now=issued)
         month = next_month
+    recent = today - dt.timedelta(days=25)
+    late_customer = Customer.objects.order_by("pk")[4]
+    unpaid = Statement.objects.filter(status=Statement.Status.ISSUED)
+    for statement in unpaid.order_by("issued_at"):
+        is_recent = statement.issued_at.date() >= recent
+        if is_recent or (statement.customer_id == late_customer.pk and statement.total > 0):
+            continue
+        statement_mark_paid(statement=statement, by=manager,
+                            paid_at=statement.issued_at + dt.timedelta(days=12))
