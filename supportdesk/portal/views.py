@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from supportdesk.billing.documents import statement_filename
 from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
-from supportdesk.billing.selectors import statement_get_for_user
+from supportdesk.billing.selectors import customer_hold_state, statement_get_for_user
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import customer_required
@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {
         "page": page, "status": status, "contract": contract,
         "usage": portal_usage(user=request.user, today=timezone.localdate()),
+        "hold": customer_hold_state(request.user.customer_id, timezone.localdate()),
     })
 
 

@@ -184,3 +184,22 @@ def test_customer_a_cannot_list_or_download_b_statements(statement_b, customer_a
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
     assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_customer_sees_its_own_support_hold_and_not_another_companys(
+        statement_b, customer_a, customer_b):
+    import datetime as dt
+
+    import time_machine
+
+    # given B's October statement, unpaid long after its due date
+    later = dt.datetime.combine(statement_b.due_on + dt.timedelta(days=90), dt.time(12),
+                                tzinfo=dt.UTC)
+    with time_machine.travel(later, tick=False):
+        page_b = _client_for(customer_b).get("/portal/").content.decode()
+        page_a = _client_for(customer_a).get("/portal/").content.decode()
+    # then B is told why support is on hold, and A (who owes nothing) is not
+    assert "hold-banner" in page_b
+    assert "§11" in page_b
+    assert "hold-banner" not in page_a
