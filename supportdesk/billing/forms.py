@@ -20,9 +20,9 @@ class DateInput(forms.DateInput):
 class StatementFilterForm(forms.Form):
     customer = forms.CharField(label=_("Customer"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All"))] + list(Statement.Status.choices))
+                               choices=[("", _("All")), *Statement.Status.choices])
     kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All"))] + list(Statement.Kind.choices))
+                             choices=[("", _("All")), *Statement.Kind.choices])
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     period_start = forms.DateField(label=_("From"), required=False, widget=DateInput)
     period_end = forms.DateField(label=_("To"), required=False, widget=DateInput)

@@ -142,6 +142,9 @@ class AllowanceBalance(models.Model):
                                    name="allowance_balance_within_grant"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contract_id} · {self.contract_year} · {self.channel}: {self.balance_minutes}"
+
 
 class AllowanceLedgerEntry(AppendOnlyModel):
     contract = models.ForeignKey(
@@ -170,6 +173,9 @@ class AllowanceLedgerEntry(AppendOnlyModel):
             models.CheckConstraint(condition=~Q(minutes=0), name="allowance_ledger_not_zero"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.reason} {self.minutes:+d} min"
+
 
 class HourBank(models.Model):
     """Running balance of a customer's prepaid minutes (§4, Free tier); also the per-customer
@@ -188,6 +194,9 @@ class HourBank(models.Model):
             models.CheckConstraint(condition=Q(balance_minutes__gte=0),
                                    name="hour_bank_never_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.balance_minutes} min"
 
 
 class BankLedgerEntry(AppendOnlyModel):
@@ -219,6 +228,9 @@ class BankLedgerEntry(AppendOnlyModel):
                                     name="bank_ledger_purchase_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.reason} {self.minutes:+d} min"
+
 
 class StatementCounter(models.Model):
     """Last number issued per series and year; locked while a statement takes the next one,
@@ -232,6 +244,9 @@ class StatementCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["series", "year"], name="statement_counter_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_number}"
 
 
 class BillingRun(models.Model):
@@ -254,6 +269,9 @@ class BillingRun(models.Model):
         verbose_name = _("billing run")
         verbose_name_plural = _("billing runs")
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period_start} – {self.period_end}"
 
 
 class Statement(TimeStampedModel):
@@ -390,6 +408,9 @@ class StatementLine(models.Model):
                                     condition=Q(reverses__isnull=False)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
 
 class Quote(TimeStampedModel):
     """§10: out-of-scope work needs a separately accepted agreement before it is billed."""
@@ -450,3 +471,6 @@ class HoldOverride(models.Model):
         verbose_name_plural = _("support hold overrides")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["customer", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.until}"

@@ -15,7 +15,7 @@ User = get_user_model()
 YES_NO_UNKNOWN = [("", _("Not checked")), ("yes", _("Yes")), ("no", _("No"))]
 
 
-def _category_choices():
+def category_choices():
     """Categories grouped by scope; the out-of-scope kinds say they need an agreement (§10)."""
     in_scope, out_of_scope = [], []
     for value, label in Ticket.Category.choices:
@@ -39,7 +39,7 @@ class TicketNewForm(forms.Form):
     received_via = forms.ChoiceField(label=_("Received via"),
                                      choices=Ticket.ReceivedVia.choices,
                                      initial=Ticket.ReceivedVia.PHONE)
-    category = forms.ChoiceField(label=_("Category"), choices=_category_choices,
+    category = forms.ChoiceField(label=_("Category"), choices=category_choices,
                                  initial=Ticket.Category.PROGRAM_FAULT)
     contact_name = forms.CharField(label=_("Caller name"), max_length=120, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
@@ -75,7 +75,7 @@ class AssignForm(forms.Form):
 
 
 class ClassifyForm(forms.Form):
-    category = forms.ChoiceField(label=_("Scope (§10)"), choices=_category_choices)
+    category = forms.ChoiceField(label=_("Scope (§10)"), choices=category_choices)
 
 
 class PrerequisitesForm(forms.Form):

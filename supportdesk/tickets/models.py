@@ -149,6 +149,12 @@ class Ticket(TimeStampedModel):
                 fields=["assignee", "response_due_at", "id"], name="ticket_assignee_queue_idx",
                 condition=Q(status__in=["new", "open", "waiting_customer"]),
             ),
+            # Dashboard "open load per technician": answered from the index alone.
+            models.Index(
+                fields=["assignee", "status", "first_response_at", "response_due_max_at"],
+                name="ticket_open_load_idx",
+                condition=Q(status__in=["new", "open", "waiting_customer"]),
+            ),
             # Closed requests and "all": newest first.
             models.Index(fields=["-received_at", "-id"], name="ticket_received_idx"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_idx"),

@@ -126,20 +126,19 @@ def _decode_cursor(raw: str | None, *, open_queue: bool) -> tuple[datetime | Non
 
 
 def _after(position: tuple[datetime | None, int], *, open_queue: bool, forward: bool) -> Q:
+    """Rows strictly after (or before) ``position`` among those with a moment.
+
+    Written as ``moment >= m AND (moment > m OR id > i)`` rather than an OR of ranges: the
+    first term is an index range condition, so PostgreSQL starts the scan at the cursor
+    instead of filtering the whole index (page 3 must cost what page 1 costs)."""
     moment, pk = position
-    if open_queue:  # order: response_due_at ASC NULLS LAST, id ASC
-        if forward:
-            if moment is None:
-                return Q(response_due_at__isnull=True, pk__gt=pk)
-            return (Q(response_due_at__gt=moment) | Q(response_due_at=moment, pk__gt=pk)
-                    | Q(response_due_at__isnull=True))
-        if moment is None:
-            return Q(response_due_at__isnull=True, pk__lt=pk) | Q(response_due_at__isnull=False)
-        return Q(response_due_at__lt=moment) | Q(response_due_at=moment, pk__lt=pk)
-    # order: received_at DESC, id DESC
-    if forward:
-        return Q(received_at__lt=moment) | Q(received_at=moment, pk__lt=pk)
-    return Q(received_at__gt=moment) | Q(received_at=moment, pk__gt=pk)
+    field_name = "response_due_at" if open_queue else "received_at"
+    ascending = open_queue == forward
+    if ascending:
+        return Q(**{f"{field_name}__gte": moment}) & (
+            Q(**{f"{field_name}__gt": moment}) | Q(pk__gt=pk))
+    return Q(**{f"{field_name}__lte": moment}) & (
+        Q(**{f"{field_name}__lt": moment}) | Q(pk__lt=pk))
 
 
 def _ordering(*, open_queue: bool, forward: bool) -> list:
@@ -225,17 +224,46 @@ def ticket_queue(
     if position is None and before:
         position = _decode_cursor(before, open_queue=open_queue)
         forward = position is None
-    if position is not None:
-        qs = qs.filter(_after(position, open_queue=open_queue, forward=forward))
-    qs = (
-        qs.select_related("customer", "product", "assignee")
+    order = _ordering(open_queue=open_queue, forward=forward)
+    want = page_size + 1  # LIMIT + 1 tells whether there is more without counting anything
+    # Deferred join: the page's ids come from the index alone (no joins, so the planner
+    # keeps the index order and stops after ``want`` rows whatever it estimates); the rows
+    # and their customer/product/technician are then read by primary key.
+    ids = qs.values_list("pk", flat=True)
+    if position is None:
+        page_ids = list(ids.order_by(*order)[:want])
+    elif not open_queue:
+        page_ids = list(ids.filter(_after(position, open_queue=False, forward=forward))
+                        .order_by(*order)[:want])
+    else:
+        # The open queue sorts requests without a deadline last: two index segments,
+        # the dated ones by (due, id) and the undated ones by id, read in order.
+        moment, pk = position
+        dated = ids.filter(response_due_at__isnull=False)
+        undated = ids.filter(response_due_at__isnull=True)
+        if forward:
+            if moment is None:
+                page_ids = list(undated.filter(pk__gt=pk).order_by("pk")[:want])
+            else:
+                page_ids = list(dated.filter(_after(position, open_queue=True, forward=True))
+                                .order_by(*order)[:want])
+                if len(page_ids) < want:
+                    page_ids += list(undated.order_by("pk")[: want - len(page_ids)])
+        elif moment is None:
+            page_ids = list(undated.filter(pk__lt=pk).order_by("-pk")[:want])
+            if len(page_ids) < want:
+                page_ids += list(dated.order_by(*order)[: want - len(page_ids)])
+        else:
+            page_ids = list(dated.filter(_after(position, open_queue=True, forward=False))
+                            .order_by(*order)[:want])
+    rows = (
+        Ticket.objects.filter(pk__in=page_ids[:page_size])
+        .select_related("customer", "product", "assignee")
         .prefetch_related(Prefetch("pauses", queryset=TicketPause.objects.order_by("started_at")))
-        .order_by(*_ordering(open_queue=open_queue, forward=forward))
-    )
-    # LIMIT + 1 tells whether there is more without counting anything.
-    tickets = list(qs[: page_size + 1])
-    more = len(tickets) > page_size
-    tickets = tickets[:page_size]
+        .in_bulk()
+    ) if page_ids else {}
+    tickets = [rows[pk] for pk in page_ids[:page_size] if pk in rows]
+    more = len(page_ids) > page_size
     if not forward:
         tickets.reverse()
     views = sla_view_for(tickets, now=now) if tickets else {}

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ('contracts', '0001_initial'),
         ('customers', '0001_initial'),
         ('tickets', '0003_search_trigram_index'),
-        ('worklog', '0003_historicalworkentry_idempotency_key_and_more'),
+        ('worklog', '0003_workentry_idempotency_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -33,7 +33,7 @@ def _assert_atomic() -> None:
         raise RuntimeError(LEDGER_NOT_IN_TRANSACTION)
 
 
-def customer_lock(*, customer_id: int) -> HourBank:
+def customer_lock(*, customer_id: int, ensure: bool = True) -> HourBank:
     """Take the per-customer billing lock (the customer's ``HourBank`` row) and return it.
 
     PostgreSQL: ``SELECT ... FOR UPDATE`` on the row, created first with ``ON CONFLICT DO
@@ -41,7 +41,8 @@ def customer_lock(*, customer_id: int) -> HourBank:
     already holds the database write lock (``transaction_mode=IMMEDIATE``).
     """
     _assert_atomic()
-    HourBank.objects.bulk_create([HourBank(customer_id=customer_id)], ignore_conflicts=True)
+    if ensure:  # callers that created the rows in bulk beforehand skip the insert
+        HourBank.objects.bulk_create([HourBank(customer_id=customer_id)], ignore_conflicts=True)
     return HourBank.objects.select_for_update().get(customer_id=customer_id)
 
 
@@ -59,7 +60,8 @@ class ContractYear:
     ends_on: date
 
 
-def contract_year_of(*, contract_starts_on: date, contract_ends_on: date, day: date) -> ContractYear:
+def contract_year_of(*, contract_starts_on: date, contract_ends_on: date,
+                     day: date) -> ContractYear:
     """Included hours are yearly (§4): the contract year ``day`` falls in."""
     n = max(0, day.year - contract_starts_on.year)
     while n > 0 and add_years(contract_starts_on, n) > day:
@@ -67,7 +69,8 @@ def contract_year_of(*, contract_starts_on: date, contract_ends_on: date, day: d
     while add_years(contract_starts_on, n + 1) <= day:
         n += 1
     starts = add_years(contract_starts_on, n)
-    ends = min(contract_ends_on, date.fromordinal(add_years(contract_starts_on, n + 1).toordinal() - 1))
+    next_start = add_years(contract_starts_on, n + 1)
+    ends = min(contract_ends_on, date.fromordinal(next_start.toordinal() - 1))
     return ContractYear(number=n + 1, starts_on=starts, ends_on=ends)
 
 

@@ -144,3 +144,27 @@ def test_two_billing_runs_at_once_issue_each_statement_once_with_gapless_numbers
     again = billing_run(period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
                         by=manager, now=at(2026, 12, 1, 10))
     assert again.statements_issued == 0 and Statement.objects.count() == 6
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_a_run_with_worker_threads_bills_each_customer_once():
+    # given 12 customers with November work (PostgreSQL: threads each get a connection)
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    tariff_seed_default()
+    calendar_seed_default()
+    manager = ManagerFactory()
+    tech = TechnicianFactory()
+    for _ in range(12):
+        ticket = TicketFactory(customer=CustomerFactory(), tier=Tier.FREE)
+        work_entry_create(ticket=ticket, technician=tech, channel=Channel.PHONE,
+                          started_at=at(2026, 11, 10, 11), ended_at=at(2026, 11, 10, 11, 40),
+                          by=tech)
+    # when the run bills them with 4 worker threads
+    run = billing_run(period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
+                      by=manager, now=at(2026, 12, 1, 9), workers=4)
+    # then every customer has one statement and the numbers are 1..12
+    assert run.statements_issued == 12 == run.customers_seen
+    assert sorted(Statement.objects.values_list("number", flat=True)) == list(range(1, 13))
+    assert not WorkEntry.objects.filter(locked_at__isnull=True).exists()

@@ -36,7 +36,8 @@ def test_basic_remote_draws_from_the_yearly_allowance(config, basic_contract, ti
     # given a Basic contract (remote: 4 h/year included, then 50 €/h, §4)
     # when a technician logs 90 minutes of remote work in hours
     entry = svc.work_entry_create(ticket=ticket_a, technician=technician, channel=Channel.REMOTE,
-                                  started_at=at(2026, 11, 24, 11), ended_at=at(2026, 11, 24, 12, 30),
+                                  started_at=at(2026, 11, 24, 11),
+                                  ended_at=at(2026, 11, 24, 12, 30),
                                   by=technician)
     # then it is covered by the allowance, costs nothing, and the ledger explains the balance
     assert entry.allowance_drawn_minutes == 90
@@ -71,7 +72,8 @@ def test_no_contract_is_priced_as_free_tier_and_draws_the_prepaid_bank(config, o
     assert HourBank.objects.get(customer=org_b).balance_minutes == 60
     # when 90 minutes of phone support are logged
     entry = svc.work_entry_create(ticket=ticket_b, technician=technician, channel=Channel.PHONE,
-                                  started_at=at(2026, 11, 24, 11), ended_at=at(2026, 11, 24, 12, 30),
+                                  started_at=at(2026, 11, 24, 11),
+                                  ended_at=at(2026, 11, 24, 12, 30),
                                   by=technician)
     # then 60 come from the bank and 30 are billed at the standard rate (25,00 €)
     assert entry.bank_drawn_minutes == 60

@@ -133,7 +133,8 @@ def test_usage_report_shows_chart_and_numbers(issued, client, technician, org_a)
 
 
 def test_customers_and_anonymous_users_never_reach_billing(issued, client, customer_a, org_a):
-    urls = [("get", reverse("billing:home")), ("get", reverse("billing:statement", args=[issued.pk])),
+    urls = [("get", reverse("billing:home")),
+            ("get", reverse("billing:statement", args=[issued.pk])),
             ("get", reverse("billing:statement_pdf", args=[issued.pk])),
             ("get", reverse("billing:export")), ("get", reverse("billing:usage", args=[org_a.pk])),
             ("post", reverse("billing:run")), ("post", reverse("billing:credit", args=[issued.pk])),

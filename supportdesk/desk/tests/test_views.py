@@ -60,10 +60,15 @@ class TestQueue:
         assert ticket.reference not in text_of(tech_client.get(reverse("desk:queue"),
                                                                {"q": "ζζζ"}))
 
-    def test_queue_renders_in_greek_by_default_and_in_english(self, config, tech_client):
-        assert "Ουρά" in text_of(tech_client.get(reverse("desk:queue")))
-        english = tech_client.get(reverse("desk:queue"), HTTP_ACCEPT_LANGUAGE="en")
-        assert "Queue" in text_of(english)
+    def test_queue_renders_in_greek_by_default_and_in_english(self, config, org_a, technician,
+                                                              tech_client, settings):
+        new_ticket(org_a, technician)
+        greek = text_of(tech_client.get(reverse("desk:queue")))
+        assert "Ουρά" in greek and "Εργάσιμος χρόνος που απομένει" in greek
+        tech_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch
+        english = text_of(tech_client.get(reverse("desk:queue")))
+        assert "Queue" in english and "Working time left" in english
+        assert "Εργάσιμος" not in english
 
     def test_pages_link_forward_without_counting(self, config, org_a, technician,
                                                  tech_client):
@@ -259,3 +264,32 @@ class TestQueryCounts:
         with django_assert_max_num_queries(10):
             response = manager_client.get(reverse("desk:dashboard"))
         assert response.status_code == 200
+
+
+class TestStanding:
+    def test_hold_banner_on_every_ticket_of_a_customer_on_hold(self, config, org_a, technician,
+                                                               tech_client, monkeypatch):
+        # §11: a customer with overdue dues is on support hold; billing decides, we show it.
+        from supportdesk.billing import selectors as billing
+
+        first = new_ticket(org_a, technician)
+        second = new_ticket(org_a, technician)
+        monkeypatch.setattr(billing, "customer_hold_state", lambda customer, today:
+                            billing.HoldState(is_on_hold=customer.pk == org_a.pk,
+                                              since=dt.date(2026, 10, 16)))
+        for ticket in (first, second):
+            body = text_of(tech_client.get(reverse("desk:ticket", args=[ticket.pk])))
+            assert 'class="hold-banner"' in body
+
+    def test_no_banner_without_overdue_dues_and_allowance_shown(self, config, org_a,
+                                                                technician, tech_client):
+        today = timezone.localdate()
+        ContractFactory(customer=org_a, tier=Tier.BASIC,
+                        starts_on=today - dt.timedelta(days=10),
+                        ends_on=today + dt.timedelta(days=300))
+        ticket = new_ticket(org_a, technician)
+        body = text_of(tech_client.get(reverse("desk:ticket", args=[ticket.pk])))
+        assert 'class="hold-banner"' not in body
+        # Basic includes 4 remote hours a year (§4); nothing used yet.
+        allowance = re.search(r'class="allowance-left">(.*?)</dd>', body).group(1)
+        assert "4" in allowance and "240" not in allowance

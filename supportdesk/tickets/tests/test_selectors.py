@@ -56,19 +56,21 @@ class TestOrderAndPages:
         assert refs(queue(at(23, 12), status="closed")) == [closed.pk]
         assert set(refs(queue(at(23, 12), status="all"))) == {free.pk, business.pk, closed.pk}
 
-    @pytest.mark.parametrize("with_nulls", [False, True])
+    @pytest.mark.parametrize(("with_nulls", "status"), [(False, ""), (True, ""), (True, "all")])
     def test_keyset_pages_cover_every_row_once_both_ways(self, config, org_a, technician,
-                                                         with_nulls):
+                                                         with_nulls, status):
         made = [make(org_a, technician, at(2, 10) + dt.timedelta(minutes=7 * i))
                 for i in range(23)]
         # Two requests at the very same due moment, ordered by id.
         made.append(make(org_a, technician, at(2, 10)))
         if with_nulls:  # bare rows without a deadline sort last
             made += [TicketFactory(customer=org_a) for _ in range(3)]
+        if status == "all":  # newest first, same received moment ordered by id
+            ticket_change_status(ticket=made[0], status="closed", by=technician, now=at(2, 11))
+        filters = queue_filters_from({"status": status})
         seen, cursor, pages = [], None, []
         while True:
-            page = ticket_queue(filters=queue_filters_from({}), cursor=cursor, page_size=5,
-                                now=at(2, 12))
+            page = ticket_queue(filters=filters, cursor=cursor, page_size=5, now=at(2, 12))
             pages.append(page)
             seen += refs(page)
             if not page.next_cursor:
@@ -77,9 +79,12 @@ class TestOrderAndPages:
         assert sorted(seen) == sorted(t.pk for t in made)
         assert len(seen) == len(set(seen))
         # Going back from the last page gives exactly the previous page.
-        back = ticket_queue(filters=queue_filters_from({}), before=pages[-1].prev_cursor,
-                            page_size=5, now=at(2, 12))
+        back = ticket_queue(filters=filters, before=pages[-1].prev_cursor, page_size=5,
+                            now=at(2, 12))
         assert refs(back) == refs(pages[-2])
+        back = ticket_queue(filters=filters, before=pages[2].prev_cursor, page_size=5,
+                            now=at(2, 12))
+        assert refs(back) == refs(pages[1])
 
     def test_malformed_cursors_and_filters_are_ignored(self, config, org_a, technician):
         ticket = make(org_a, technician, at(23, 10))

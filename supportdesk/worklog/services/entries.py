@@ -372,11 +372,11 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
     ctx = _context(ticket=ticket, started_at=started_at)
     bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()
     held = _held_by_entry(entry)
-    if entry is not None and entry.pk and entry.locked_at is None:
-        # Only minutes held in the same pools come back; a different year/channel keeps them.
-        if not (entry.channel == channel and entry.pricing.get("contract_id") == getattr(
-                ctx.contract, "pk", None)):
-            held = (0, held[1])
+    same_pool = entry is not None and entry.channel == channel and entry.pricing.get(
+        "contract_id") == getattr(ctx.contract, "pk", None)
+    if entry is not None and entry.pk and entry.locked_at is None and not same_pool:
+        # Only minutes held in the same pools come back; a different channel keeps them.
+        held = (0, held[1])
     _, allowance_left, year, bank_left = _pools(ticket=ticket, channel=channel, kind=kind,
                                                 ctx=ctx, bank=bank, lock=False, actor=None,
                                                 held=held)
