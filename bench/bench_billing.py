@@ -9,7 +9,7 @@ tickets with the ORM's bulk_create, work entries with one INSERT ... SELECT gene
 each entry carrying a realistic pricing snapshot), then resets the billing tables, times
 ``billing_run`` for November 2026 and prints seconds, statements, lines, peak RSS and the
 process RSS sampled every 500 customers (flat = memory does not grow with customers).
-Target: < 60 s. ``--workers N`` bills customers in N threads (default 4; 1 = sequential).
+Target: < 60 s. ``--workers N`` bills customers in N threads (default 3; 1 = sequential).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--entries", type=int, default=400_000)
-    parser.add_argument("--workers", type=int, default=4,
+    parser.add_argument("--workers", type=int, default=3,
                         help="threads billing customers in parallel (1 = sequential)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")

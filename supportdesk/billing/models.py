@@ -375,13 +375,15 @@ class StatementLine(models.Model):
                                blank=True, related_name="+")
     # An entry or expense is billed at most once (RELIABILITY #28). Only the line that bills
     # it (not its surcharge line) names it, and a credited line releases it again.
+    # Indexed by partial indexes below (non-null values only): most lines have no expense
+    # and no reversed line, and 400,000 lines a month should not index their NULLs.
     work_entry = models.ForeignKey("worklog.WorkEntry", on_delete=models.PROTECT, null=True,
-                                   blank=True, related_name="statement_lines")
+                                   blank=True, related_name="statement_lines", db_index=False)
     expense = models.ForeignKey("worklog.Expense", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="statement_lines")
+                                blank=True, related_name="statement_lines", db_index=False)
     # The line a credit line reverses (credited at most once).
     reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
     credited_at = models.DateTimeField(null=True, blank=True, editable=False)
     description = models.CharField(_("description"), max_length=300)
     data = models.JSONField(default=dict, blank=True)  # machine keys for the documents
@@ -395,6 +397,12 @@ class StatementLine(models.Model):
         verbose_name = _("statement line")
         verbose_name_plural = _("statement lines")
         ordering = ["statement", "position", "id"]
+        indexes = [
+            models.Index(fields=["work_entry"], name="statement_line_entry_idx",
+                         condition=Q(work_entry__isnull=False)),
+            models.Index(fields=["expense"], name="statement_line_expense_idx",
+                         condition=Q(expense__isnull=False)),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_entry"], name="statement_line_entry_billed_once",

@@ -363,7 +363,7 @@ def _bill_customer(*, customer_id: int, ctx: _RunContext,
     """Bill one customer in one transaction, under the per-customer lock."""
     from supportdesk.customers.models import Customer
     from supportdesk.tickets.models import Ticket
-    from supportdesk.worklog.models import Expense
+    from supportdesk.worklog.models import Expense, WorkEntry
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -419,9 +419,13 @@ def _bill_customer(*, customer_id: int, ctx: _RunContext,
             period_end=ctx.period_end, billing_run=ctx.run, **customer_snapshot)
         _issue(statement=statement, lines=lines, now=ctx.now, by=ctx.by,
                settings=ctx.settings, tz=ctx.tz)
-        # Lock exactly what was billed: same criteria as the read, under the same lock.
-        locked = _unbilled_entries(ctx).filter(ticket__customer_id=customer_id).exclude(
-            ticket_id__in=waiting).update(locked_at=ctx.now)
+        # Lock exactly what was billed (by primary key, still unlocked: a count that does
+        # not match means someone else billed them, and the customer is rolled back).
+        locked = 0
+        entry_ids = [e.pk for e in entries]
+        for i in range(0, len(entry_ids), 2000):
+            locked += WorkEntry.objects.filter(pk__in=entry_ids[i:i + 2000],
+                                               locked_at__isnull=True).update(locked_at=ctx.now)
         locked_expenses = 0
         if expenses:
             locked_expenses = Expense.objects.filter(

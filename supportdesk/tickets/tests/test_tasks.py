@@ -6,6 +6,7 @@ import datetime as dt
 import socket
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -157,9 +158,12 @@ def test_a_real_celery_worker_runs_the_scan(config):
     from config.celery import app
 
     ticket, _, _ = _world()
-    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "result_backend")}
+    keys = ("broker_url", "task_always_eager", "result_backend", "task_default_queue")
+    old = {k: app.conf[k] for k in keys}
+    # A queue of its own: messages left in Redis by an earlier, interrupted run (or another
+    # checkout's run) must not be consumed first, nor this run's by them.
     app.conf.update(broker_url="redis://127.0.0.1:6379/15", task_always_eager=False,
-                    result_backend=None)
+                    result_backend=None, task_default_queue=f"test-{uuid.uuid4().hex}")
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             sla_scan.delay(AFTER_DUE.isoformat())
