@@ -25,9 +25,10 @@ class Job(NamedTuple):
 BEAT_JOBS: dict[str, Job] = {
     "sla-scan": Job("supportdesk.tickets.tasks.sla_scan",
                     "supportdesk.tickets.tasks.sla_scan", 60.0),
-    # Hourly; the task decides whether a month has closed and bills it once.
-    "billing-monthly-run": Job("supportdesk.billing.tasks.billing_monthly_run",
-                               "supportdesk.billing.tasks.billing_monthly_run", 3600.0),
+    # Bills the previous month; idempotent, so running it every few hours only picks up
+    # entries recorded late for that month.
+    "billing-monthly-run": Job("supportdesk.billing.tasks.monthly_billing_run",
+                               "billing.monthly_run", 6 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
 }

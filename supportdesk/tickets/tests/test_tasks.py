@@ -166,7 +166,10 @@ def test_a_real_celery_worker_runs_the_scan(config):
                     result_backend=None, task_default_queue=f"test-{uuid.uuid4().hex}")
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-            sla_scan.delay(AFTER_DUE.isoformat())
+            # Publish on a connection of our own: the app's producer pool may have been
+            # built by an earlier test before broker_url pointed at Redis.
+            with app.connection_for_write() as broker:
+                sla_scan.apply_async(args=[AFTER_DUE.isoformat()], connection=broker)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
                 ticket.refresh_from_db()
@@ -195,3 +198,19 @@ def test_in_process_scheduler_runs_the_same_task(config, monkeypatch):
     # due once at start, then not again within its 60 s interval
     assert calls == ["sla"]
     assert "sla-scan" in scheduler.due_jobs(1e12, {"sla-scan": 0})
+
+
+@pytest.mark.parametrize("job_name", ["sla-scan", "billing-monthly-run", "desk-dashboard-refresh"])
+def test_every_periodic_job_names_a_real_task(job_name):
+    # Beat sends the task name and the in-process scheduler imports the path: both must
+    # resolve, or the job silently never runs.
+    import importlib
+
+    from config.celery import BEAT_JOBS, app
+
+    job = BEAT_JOBS[job_name]
+    module, _, attr = job.path.rpartition(".")
+    task = getattr(importlib.import_module(module), attr)
+    assert task.name == job.task_name
+    assert job.task_name in app.tasks
+    assert job_name in app.conf.beat_schedule
