@@ -77,6 +77,7 @@ class LineKind(StrEnum):
     TRAVEL = "travel"
     PARKING = "parking"
     LODGING = "lodging"
+    FLAT_FEE = "flat_fee"
 
 
 class ExpenseKind(StrEnum):
@@ -131,7 +132,9 @@ class WorkItem:
         minute (a started minute is a worked minute)."""
         if started_at.tzinfo is None or ended_at.tzinfo is None:
             raise ValueError("started_at and ended_at must be timezone-aware")
-        seconds = (ended_at - started_at).total_seconds()
+        # Subtracting two datetimes that share a tzinfo gives wall-clock time (PEP 495), so a
+        # span across a DST change would be an hour off: measure in UTC.
+        seconds = (ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds()
         return cls(channel=channel, started_at=started_at,
                    minutes=max(math.ceil(seconds / 60), 0), **kwargs)
 
@@ -334,6 +337,34 @@ def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
         billed_minutes=totals[LineKind.BILLED],
         allowance_drawn_minutes=drawn_totals[LineKind.ALLOWANCE],
         bank_drawn_minutes=drawn_totals[LineKind.BANK],
+        net_amount=sum((line.amount for line in lines), _ZERO),
+    )
+
+
+def price_flat_fee(item: WorkItem, fee: Decimal, *, tariff: Tariff,
+                   calendar: BusinessCalendar) -> PricedWork:
+    """Work charged as a flat fee by the kind of service (§3) instead of by time.
+
+    The fee replaces the time charge and draws no included or prepaid hours. Out-of-hours
+    work (§7) adds the tariff's surcharge to the fee, on the same condition as timed work
+    (an accepted emergency, unless the tariff surcharges all out-of-hours work).
+    """
+    if not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0:
+        raise ValueError(f"flat fee must be a non-negative Decimal, got {fee!r}")
+    fee = quantize_money(fee)
+    vat_rate = tariff.vat_rate_on(item.started_at.astimezone(calendar.tz).date())
+    out_of_hours = calendar.out_of_hours_minutes(item.started_at, item.ended_at)
+    lines = [PricedLine(kind=LineKind.FLAT_FEE, amount=fee, vat_rate=vat_rate,
+                        minutes=item.minutes)]
+    may_surcharge = item.is_emergency or not tariff.is_surcharge_for_emergencies_only
+    if out_of_hours and may_surcharge and fee > 0:
+        lines.append(PricedLine(kind=LineKind.SURCHARGE,
+                                amount=quantize_money(fee * tariff.out_of_hours_surcharge),
+                                vat_rate=vat_rate, minutes=out_of_hours, is_out_of_hours=True))
+    return PricedWork(
+        lines=tuple(lines), minutes=item.minutes, rounded_minutes=item.minutes,
+        out_of_hours_minutes=out_of_hours, included_minutes=0, covered_minutes=0,
+        billed_minutes=item.minutes, allowance_drawn_minutes=0, bank_drawn_minutes=0,
         net_amount=sum((line.amount for line in lines), _ZERO),
     )
 

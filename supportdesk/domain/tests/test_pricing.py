@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from supportdesk.domain.pricing import (
     PricedLine,
     WorkItem,
     price_expense,
+    price_flat_fee,
     price_travel_distance,
     price_work,
     statement_totals,
@@ -292,3 +294,54 @@ def test_pricing_invariants(calendar, tier, channel, start_minute, minutes, emer
         assert emergency
     lines = [line for line in priced.lines if isinstance(line, PricedLine)]
     assert statement_totals(lines).net == priced.net_amount
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_minutes"),
+    [
+        # RELIABILITY #36: 02:30-04:30 local is one hour on the last Sunday of March
+        # (clocks jump 03:00 -> 04:00) and three on the last Sunday of October.
+        (date(2026, 3, 29), 60),
+        (date(2026, 10, 25), 180),
+        (date(2026, 6, 14), 120),
+    ],
+)
+def test_work_item_between_measures_real_time_across_dst(day, expected_minutes):
+    athens = ZoneInfo("Europe/Athens")
+    start = datetime(day.year, day.month, day.day, 2, 30, tzinfo=athens)
+    end = datetime(day.year, day.month, day.day, 4, 30, tzinfo=athens)
+    item = WorkItem.between(Channel.PHONE, start, end)
+    assert item.minutes == expected_minutes
+
+
+def test_flat_fee_replaces_the_time_charge_and_draws_no_hours(tariff, calendar):
+    # §3: a job priced by its kind, e.g. an installation for 80 €, on a Tuesday morning
+    item = WorkItem(channel=Channel.ONSITE, started_at=at("2026-11-24 11:00"), minutes=150)
+    priced = price_flat_fee(item, Decimal("80"), tariff=tariff, calendar=calendar)
+    assert [(line.kind, line.amount) for line in priced.lines] == [
+        (LineKind.FLAT_FEE, Decimal("80.00"))]
+    assert priced.net_amount == Decimal("80.00")
+    assert priced.allowance_drawn_minutes == priced.bank_drawn_minutes == 0
+
+
+def test_flat_fee_of_an_accepted_out_of_hours_emergency_carries_the_surcharge(tariff, calendar):
+    # §7: Saturday 11:00, accepted emergency: +20% of the fee
+    item = WorkItem(channel=Channel.REMOTE, started_at=at("2026-11-28 11:00"), minutes=60,
+                    is_emergency=True)
+    priced = price_flat_fee(item, Decimal("100.00"), tariff=tariff, calendar=calendar)
+    assert [(line.kind, line.amount) for line in priced.lines] == [
+        (LineKind.FLAT_FEE, Decimal("100.00")), (LineKind.SURCHARGE, Decimal("20.00"))]
+    assert priced.out_of_hours_minutes == 60
+
+
+def test_flat_fee_out_of_hours_without_an_accepted_emergency_is_not_surcharged(tariff, calendar):
+    item = WorkItem(channel=Channel.REMOTE, started_at=at("2026-11-28 11:00"), minutes=60)
+    priced = price_flat_fee(item, Decimal("100.00"), tariff=tariff, calendar=calendar)
+    assert priced.net_amount == Decimal("100.00")
+
+
+@pytest.mark.parametrize("fee", [Decimal("-1"), Decimal("NaN"), 10.0])
+def test_flat_fee_must_be_a_non_negative_decimal(tariff, calendar, fee):
+    item = WorkItem(channel=Channel.PHONE, started_at=at("2026-11-24 11:00"), minutes=10)
+    with pytest.raises((ValueError, TypeError)):
+        price_flat_fee(item, fee, tariff=tariff, calendar=calendar)

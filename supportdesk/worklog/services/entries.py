@@ -272,50 +272,25 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
            flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
            bank_left: int | None, contract_year: int | None) -> PricedWork:
     from supportdesk.domain.money import quantize_money
-    from supportdesk.domain.pricing import WorkItem, price_work
+    from supportdesk.domain.pricing import WorkItem, price_flat_fee, price_work
 
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
     item = WorkItem(channel=channel, started_at=started_at,
                     minutes=_minutes_between(started_at, ended_at), kind=kind,
                     is_emergency=is_emergency)
-    if flat_fee is not None:
-        # §3 flat fee by kind of service: the fee replaces the time charge and draws no
-        # hours. The time is still priced (with nothing to draw) only to learn the §7
-        # out-of-hours split; the surcharge is the tariff's share of the fee.
-        timed = price_work(item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar)
-        vat_rate = ctx.tariff.vat_rate_on(ctx.local_day)
-        fee = quantize_money(flat_fee)
-        lines = [{"kind": "flat_fee", "amount": str(fee), "vat_rate": str(vat_rate),
-                  "minutes": item.minutes, "drawn_minutes": 0, "rate_per_hour": None,
-                  "is_out_of_hours": False}]
-        surcharged = timed.out_of_hours_minutes > 0 and (
-            is_emergency or not ctx.tariff.is_surcharge_for_emergencies_only)
-        net = fee
-        if surcharged and fee > 0:
-            extra = quantize_money(fee * ctx.tariff.out_of_hours_surcharge)
-            lines.append({"kind": "surcharge", "amount": str(extra), "vat_rate": str(vat_rate),
-                          "minutes": timed.out_of_hours_minutes, "drawn_minutes": 0,
-                          "rate_per_hour": None, "is_out_of_hours": True})
-            net += extra
-        return PricedWork(
-            tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
-            tariff_version_id=ctx.tariff_row.pk, tariff_version=ctx.tariff_row.version,
-            channel=channel, kind=kind, minutes=item.minutes, rounded_minutes=item.minutes,
-            out_of_hours_minutes=timed.out_of_hours_minutes, is_emergency=is_emergency,
-            included_minutes=0, covered_minutes=0, allowance_drawn_minutes=0,
-            bank_drawn_minutes=0, billed_minutes=item.minutes, net_amount=net,
-            lines=tuple(lines), allowance_left_minutes=allowance_left,
-            bank_left_minutes=bank_left, flat_fee=fee, is_out_of_scope=out_of_scope,
-            contract_year=contract_year,
+    fee = None if flat_fee is None else quantize_money(flat_fee)
+    if fee is not None:
+        # §3 flat fee by kind of service: the fee replaces the time charge, no hours drawn.
+        priced = price_flat_fee(item, fee, tariff=ctx.tariff, calendar=ctx.calendar)
+    else:
+        priced = price_work(
+            item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar,
+            # §10: out-of-scope work needs a separate agreement: it never uses included or
+            # prepaid hours.
+            allowance_left_minutes=0 if out_of_scope else (allowance_left or 0),
+            bank_left_minutes=0 if out_of_scope else (bank_left or 0),
         )
-    priced = price_work(
-        item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar,
-        # §10: out-of-scope work needs a separate agreement: it never uses included or
-        # prepaid hours.
-        allowance_left_minutes=0 if out_of_scope else (allowance_left or 0),
-        bank_left_minutes=0 if out_of_scope else (bank_left or 0),
-    )
     return PricedWork(
         tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
         tariff_version_id=ctx.tariff_row.pk, tariff_version=ctx.tariff_row.version,
@@ -326,7 +301,7 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
         allowance_drawn_minutes=priced.allowance_drawn_minutes,
         bank_drawn_minutes=priced.bank_drawn_minutes, billed_minutes=priced.billed_minutes,
         net_amount=priced.net_amount, lines=tuple(_line_dict(x) for x in priced.lines),
-        allowance_left_minutes=allowance_left, bank_left_minutes=bank_left,
+        allowance_left_minutes=allowance_left, bank_left_minutes=bank_left, flat_fee=fee,
         is_out_of_scope=out_of_scope, contract_year=contract_year,
     )
 
