@@ -77,3 +77,10 @@ class UsageForm(forms.Form):
 
 class ExportForm(StatementFilterForm):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX")], initial="csv")
+
+
+class PrepaidSaleForm(forms.Form):
+    """§4: a Free-tier customer buys prepaid hours, in whole hours, at least one."""
+
+    hours = forms.IntegerField(label=_("Hours"), min_value=1, max_value=1000)
+    on = forms.DateField(label=_("Purchased on"), widget=DateInput)

@@ -20,6 +20,7 @@ from supportdesk.billing.forms import (
     ExportForm,
     HoldOverrideForm,
     MarkForm,
+    PrepaidSaleForm,
     StatementFilterForm,
     UsageForm,
 )
@@ -34,6 +35,7 @@ PAID_DONE = _("Statement marked as paid.")
 MARK_DONE = _("ΜΑΡΚ saved.")
 RENEW_DONE = _("Contract renewed until %(ends)s; its fee statement was issued.")
 HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
+PREPAID_SOLD = _("%(hours)s prepaid hours credited to %(customer)s; the statement was issued.")
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -250,3 +252,29 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
         "overrides": customer.hold_overrides.select_related("created_by")[:20],
     })
 
+
+
+@manager_required
+def prepaid_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Sell prepaid hours (§4): credits the bank and issues the purchase's statement."""
+    from supportdesk.contracts.services import prepaid_purchase_create
+    from supportdesk.customers.models import Customer
+
+    customer = get_object_or_404(Customer, pk=customer_id)
+    form = PrepaidSaleForm(request.POST or None,
+                           initial={"hours": 1, "on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase = prepaid_purchase_create(customer=customer, by=request.user,
+                                               hours=form.cleaned_data["hours"],
+                                               on=form.cleaned_data["on"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, PREPAID_SOLD % {"hours": purchase.hours,
+                                                      "customer": customer.name})
+            return redirect("billing:usage", customer_id=customer.pk)
+    balances = selectors.customer_balances(customer_id=customer.pk)
+    return render(request, "billing/prepaid_sale.html", {
+        "customer": customer, "form": form, "bank_minutes": balances.bank_minutes,
+    })

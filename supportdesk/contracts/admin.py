@@ -94,6 +94,13 @@ class PrepaidPurchaseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("customer",)
     date_hierarchy = "purchased_on"
 
+    # Purchases credit the hour bank and issue a statement, so they are made only through
+    # the billing page (billing:prepaid_sale -> prepaid_purchase_create); here they are read.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
-        # Purchases credit the hour bank ledger: corrections are new rows, never edits.
-        return obj is None and super().has_change_permission(request, obj)
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from supportdesk.billing.models import Statement
+from supportdesk.billing.models import Quote, Statement
 from supportdesk.billing.selectors import customer_balances
 from supportdesk.catalog.models import Release
 from supportdesk.common.choices import Channel
@@ -111,3 +111,19 @@ def statement_list_for_customer(*, user, page: int | str = 1):
           .exclude(status=Statement.Status.DRAFT)
           .order_by("-issued_at", "-id"))
     return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def quote_list_for_ticket(*, user, ticket) -> list[Quote]:
+    """§10 quotes of one of the user's own requests (the ticket was fetched scoped)."""
+    return list(Quote.objects.filter(ticket=ticket, ticket__customer_id=user.customer_id)
+                .order_by("-created_at"))
+
+
+def quote_get_for_customer(*, user, quote_id: int) -> Quote:
+    from django.http import Http404
+
+    quote = (Quote.objects.select_related("ticket")
+             .filter(pk=quote_id, ticket__customer_id=user.customer_id).first())
+    if quote is None:
+        raise Http404
+    return quote

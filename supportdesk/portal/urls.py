@@ -8,6 +8,7 @@ urlpatterns = [
     path("requests/new/", views.ticket_new, name="ticket_new"),
     path("requests/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("requests/<int:ticket_id>/reply/", views.ticket_reply_view, name="ticket_reply"),
+    path("quotes/<int:quote_id>/decide/", views.quote_decide, name="quote_decide"),
     path("attachments/<uuid:attachment_uuid>/", views.attachment_download, name="attachment"),
     path("releases/", views.releases, name="releases"),
     path("statements/", views.statements, name="statements"),

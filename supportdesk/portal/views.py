@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from supportdesk.billing.documents import statement_filename
 from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
 from supportdesk.billing.selectors import customer_hold_state, statement_get_for_user
+from supportdesk.billing.services import quote_accept, quote_decline
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import customer_required
@@ -29,6 +30,8 @@ from .forms import ReplyForm, TicketNewForm
 from .selectors import (
     portal_contract,
     portal_usage,
+    quote_get_for_customer,
+    quote_list_for_ticket,
     release_list_for_customer,
     statement_list_for_customer,
     ticket_list_for_customer,
@@ -77,6 +80,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "ticket": ticket,
         "conversation": message_list_for_user(ticket=ticket, user=request.user),
         "attachments": attachment_list_for_user(ticket=ticket, user=request.user),
+        "quotes": quote_list_for_ticket(user=request.user, ticket=ticket),
         "form": ReplyForm(),
     })
 
@@ -100,6 +104,26 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
     return redirect("portal:ticket", ticket_id=ticket.pk)
+
+
+@customer_required
+@require_POST
+def quote_decide(request: HttpRequest, quote_id: int) -> HttpResponse:
+    """The customer accepts or declines a quote for out-of-scope work (§10)."""
+    quote = quote_get_for_customer(user=request.user, quote_id=quote_id)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        messages.error(request, _("Choose to accept or to decline the quote."))
+    else:
+        decide = quote_accept if decision == "accept" else quote_decline
+        try:
+            decide(quote=quote, by=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Quote accepted: we will go ahead with the work.")
+                             if decision == "accept" else _("Quote declined."))
+    return redirect("portal:ticket", ticket_id=quote.ticket_id)
 
 
 @customer_required

@@ -19,6 +19,7 @@ PORTAL_ROUTES = {
     "portal:terms": False,
     "portal:statements": False,
     "portal:statement_pdf": True,
+    "portal:quote_decide": True,
 }
 PUBLIC_PORTAL_ROUTES = {"portal:terms"}
 

@@ -203,3 +203,53 @@ def test_customer_sees_its_own_support_hold_and_not_another_companys(
     assert "hold-banner" in page_b
     assert "§11" in page_b
     assert "hold-banner" not in page_a
+
+
+@pytest.fixture
+def quotes(world, technician, manager):
+    from decimal import Decimal
+
+    from supportdesk.billing.services import quote_create
+    from supportdesk.tickets.services import ticket_classify
+
+    out = {}
+    for key in ("a", "b"):
+        ticket = world[key]
+        ticket_classify(ticket=ticket, category="virus", by=technician)
+        out[key] = quote_create(ticket=ticket, by=manager, amount=Decimal("120.00"),
+                                description=f"Καθαρισμός ιών {key}")
+    return out
+
+
+@pytest.mark.django_db
+def test_customer_accepts_its_own_quote_in_the_portal(quotes, world, customer_a):
+    from supportdesk.billing.models import Quote
+
+    client = _client_for(customer_a)
+    page = client.get(f"/portal/requests/{world['a'].pk}/").content.decode()
+    assert "Καθαρισμός ιών a" in page
+    assert "Καθαρισμός ιών b" not in page
+    response = client.post(f"/portal/quotes/{quotes['a'].pk}/decide/", {"decision": "accept"})
+    assert response.status_code == 302
+    quote = Quote.objects.get(pk=quotes["a"].pk)
+    assert quote.status == Quote.Status.ACCEPTED
+    assert quote.decided_by_id == customer_a.pk
+
+
+@pytest.mark.django_db
+def test_customer_cannot_decide_another_companys_quote(quotes, customer_a):
+    from supportdesk.billing.models import Quote
+
+    client = _client_for(customer_a)
+    response = client.post(f"/portal/quotes/{quotes['b'].pk}/decide/", {"decision": "accept"})
+    assert response.status_code == 404
+    assert Quote.objects.get(pk=quotes["b"].pk).status == Quote.Status.PROPOSED
+
+
+@pytest.mark.django_db
+def test_a_bad_decision_changes_nothing(quotes, customer_a):
+    from supportdesk.billing.models import Quote
+
+    client = _client_for(customer_a)
+    client.post(f"/portal/quotes/{quotes['a'].pk}/decide/", {"decision": "maybe"})
+    assert Quote.objects.get(pk=quotes["a"].pk).status == Quote.Status.PROPOSED

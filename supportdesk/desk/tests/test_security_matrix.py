@@ -73,6 +73,7 @@ KNOWN: dict[str, str] = {
     "billing:renew": "staff",
     "billing:usage": "staff",
     "billing:hold": "staff",
+    "billing:prepaid_sale": "staff",
 }
 
 
