@@ -10,6 +10,12 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import ApplicationError
+
+STAFF_ONLY = _("Only our staff can do this.")
+MANAGERS_ONLY = _("Only a manager can do this.")
 
 
 def _guard(test: Callable) -> Callable:
@@ -44,3 +50,19 @@ def customer_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# Services check the actor again (views may be bypassed: API, tasks, shell), with the
+# use case's own message so that the user reads why.
+
+
+def ensure_staff(user, message=STAFF_ONLY) -> None:
+    """Refuse unless ``user`` is active vendor staff (technician or manager)."""
+    if user is None or not getattr(user, "is_vendor_staff", False):
+        raise ApplicationError(message, code="not_staff")
+
+
+def ensure_manager(user, message=MANAGERS_ONLY) -> None:
+    """Refuse unless ``user`` is an active manager."""
+    if user is None or not getattr(user, "is_manager", False):
+        raise ApplicationError(message, code="not_manager")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_manager
 from supportdesk.customers.models import Customer
 
 from .models import Closure, Contract, PrepaidPurchase, TariffVersion, WeeklyHours, WorkingCalendar
@@ -137,10 +138,6 @@ RENEW_NOT_ACTIVE = _("Only an active contract can be renewed.")
 RENEW_ALREADY = _("This contract was already renewed.")
 
 
-def _check_manager(by) -> None:
-    if by is None or not getattr(by, "is_manager", False):
-        raise ApplicationError(PREPAID_ONLY_MANAGERS, code="not_manager")
-
 
 def prepaid_purchase_create(*, customer: Customer, hours: int, on: date, by) -> PrepaidPurchase:
     """§4: a Free-tier customer buys whole hours (at least 1) at the tariff's price; the
@@ -148,7 +145,7 @@ def prepaid_purchase_create(*, customer: Customer, hours: int, on: date, by) -> 
     from supportdesk.billing.services.statements import bank_credit_purchase
     from supportdesk.domain.tariff import Tier as DomainTier
 
-    _check_manager(by)
+    ensure_manager(by, PREPAID_ONLY_MANAGERS)
     tariff = tariff_to_domain(tariff_version_in_force(on))
     minimum = tariff.tier(DomainTier.FREE).annual_fee.min_hours or 1
     if isinstance(hours, bool) or not isinstance(hours, int) or hours < minimum:
@@ -172,7 +169,7 @@ def contract_renew(*, contract: Contract, by, tier: str | None = None,
     from supportdesk.billing.services.statements import contract_fee_statement_issue
     from supportdesk.common.choices import Tier
 
-    _check_manager(by)
+    ensure_manager(by, PREPAID_ONLY_MANAGERS)
     with transaction.atomic():
         current = Contract.objects.select_for_update().get(pk=contract.pk)
         if current.status != Contract.Status.ACTIVE:

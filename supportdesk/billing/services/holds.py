@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import HoldOverride
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_manager
 from supportdesk.common.text import clean_text
 
 HOLD_OVERRIDE_NEEDS_REASON = _("Lifting a support hold needs a reason.")
@@ -21,14 +22,10 @@ HOLD_OVERRIDE_ONLY_MANAGERS = _("Only managers lift a support hold.")
 HOLD_OVERRIDE_REVOKED = _("This override was already revoked.")
 
 
-def _check(by) -> None:
-    if by is None or not getattr(by, "is_manager", False):
-        raise ApplicationError(HOLD_OVERRIDE_ONLY_MANAGERS, code="not_manager")
-
 
 def hold_override_create(*, customer, reason: str, by, until: date,
                          today: date | None = None) -> HoldOverride:
-    _check(by)
+    ensure_manager(by, HOLD_OVERRIDE_ONLY_MANAGERS)
     reason = clean_text(reason or "").strip()
     if not reason:
         raise ApplicationError(HOLD_OVERRIDE_NEEDS_REASON, code="reason_required")
@@ -44,7 +41,7 @@ def hold_override_create(*, customer, reason: str, by, until: date,
 
 
 def hold_override_revoke(*, override: HoldOverride, by) -> HoldOverride:
-    _check(by)
+    ensure_manager(by, HOLD_OVERRIDE_ONLY_MANAGERS)
     with transaction.atomic():
         row = HoldOverride.objects.select_for_update().get(pk=override.pk)
         if row.revoked_at is not None:

@@ -40,6 +40,7 @@ from supportdesk.billing.models import (
 )
 from supportdesk.billing.services.ledgers import bank_post, customer_lock
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_manager
 from supportdesk.common.text import clean_text
 
 RUN_ONLY_MANAGERS = _("Only managers run billing, issue statements and credits.")
@@ -63,10 +64,6 @@ def billing_settings() -> BillingSettings:
         row = BillingSettings.objects.get(pk=1)
     return row
 
-
-def _check_manager(by) -> None:
-    if by is None or not getattr(by, "is_manager", False):
-        raise ApplicationError(RUN_ONLY_MANAGERS, code="not_manager")
 
 
 def _tz():
@@ -452,7 +449,7 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
     from supportdesk.worklog.services.entries import with_lock_retry
 
     if by is not None:
-        _check_manager(by)
+        ensure_manager(by, RUN_ONLY_MANAGERS)
     if period_end < period_start:
         raise ApplicationError(RUN_BAD_PERIOD, code="bad_period")
     if (period_end - period_start).days > 366:
@@ -525,7 +522,7 @@ def statement_credit(*, statement: Statement, by, reason: str,
     """
     from supportdesk.worklog.models import Expense, WorkEntry
 
-    _check_manager(by)
+    ensure_manager(by, RUN_ONLY_MANAGERS)
     reason = clean_text(reason or "").strip()
     if not reason:
         raise ApplicationError(CREDIT_NEEDS_REASON, code="reason_required")
@@ -592,7 +589,7 @@ def statement_credit(*, statement: Statement, by, reason: str,
 
 def statement_mark_paid(*, statement: Statement, by, paid_at: datetime | None = None
                         ) -> Statement:
-    _check_manager(by)
+    ensure_manager(by, RUN_ONLY_MANAGERS)
     with transaction.atomic():
         current = Statement.objects.select_for_update().get(pk=statement.pk)
         if current.status != Statement.Status.ISSUED:
@@ -606,7 +603,7 @@ def statement_mark_paid(*, statement: Statement, by, paid_at: datetime | None = 
 
 def statement_set_mark(*, statement: Statement, mark: str, by) -> Statement:
     """Store the ΜΑΡΚ myDATA returned for the invoice issued from this statement."""
-    _check_manager(by)
+    ensure_manager(by, RUN_ONLY_MANAGERS)
     mark = (mark or "").strip()
     if not mark.isdigit() or len(mark) > 20:
         raise ApplicationError(MARK_INVALID, code="bad_mark")
@@ -631,7 +628,7 @@ def contract_fee_statement_issue(*, contract, by, now: datetime | None = None
     """
     from supportdesk.contracts.selectors import tariff_to_domain
 
-    _check_manager(by)
+    ensure_manager(by, RUN_ONLY_MANAGERS)
     if contract.annual_fee <= 0:
         return None
     now = now or timezone.now()

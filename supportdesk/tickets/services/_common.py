@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import STAFF_ONLY, ensure_staff  # noqa: F401
 from supportdesk.common.text import clean_text
 
 NOT_ALLOWED = _("You are not allowed to do this.")
-STAFF_ONLY = _("Only our staff can do this.")
 TEXT_TOO_LONG = _("%(field)s is too long: at most %(max)d characters.")
 TEXT_REQUIRED = _("%(field)s is required.")
 
@@ -18,11 +18,6 @@ BODY_MAX = 50_000
 
 def is_staff(user) -> bool:
     return bool(user is not None and getattr(user, "is_vendor_staff", False))
-
-
-def ensure_staff(user) -> None:
-    if not is_staff(user):
-        raise ApplicationError(STAFF_ONLY, code="staff_only")
 
 
 def ensure_can_act(user, ticket) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.customers.models import Customer
 from supportdesk.tickets.models import Ticket, TicketEvent
@@ -40,10 +41,6 @@ EMERGENCY_CLOSED = _("This request is closed: an emergency on it can no longer b
 REASON_MAX_CHARS = 2000
 
 
-def _check_staff(user: User) -> None:
-    if not getattr(user, "is_vendor_staff", False):
-        raise ApplicationError(EMERGENCY_ONLY_STAFF, code="not_staff")
-
 
 def emergency_intake(
     *,
@@ -56,7 +53,7 @@ def emergency_intake(
     by: User,
 ) -> Ticket:
     """Record an emergency message left outside hours as a request awaiting assessment."""
-    _check_staff(by)
+    ensure_staff(by, EMERGENCY_ONLY_STAFF)
     return ticket_create(
         customer=customer, subject=subject, body=body, contact_name=contact_name,
         received_at=received_at or timezone.now(), product=product, by=by,
@@ -65,7 +62,7 @@ def emergency_intake(
 
 
 def _decide(*, ticket: Ticket, by: User, reason: str, outcome: str, event: str) -> Ticket:
-    _check_staff(by)
+    ensure_staff(by, EMERGENCY_ONLY_STAFF)
     reason = clean_text(reason).strip()
     if not reason:
         raise ApplicationError(EMERGENCY_REASON_REQUIRED, code="reason_required")

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, Tier, WorkKind
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.worklog.models import Expense, WorkEntry
 
@@ -159,10 +160,6 @@ def _line_dict(line) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- validation
 
-
-def _check_staff(user, message=ENTRY_ONLY_STAFF) -> None:
-    if user is None or not getattr(user, "is_vendor_staff", False):
-        raise ApplicationError(message, code="not_staff")
 
 
 def _check_span(started_at: datetime, ended_at: datetime) -> None:
@@ -413,8 +410,8 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     """
     from supportdesk.billing.services.ledgers import customer_lock
 
-    _check_staff(by)
-    _check_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
+    ensure_staff(by, ENTRY_ONLY_STAFF)
+    ensure_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
@@ -474,7 +471,7 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
     """
     from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
 
-    _check_staff(by)
+    ensure_staff(by, ENTRY_ONLY_STAFF)
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
     if unknown:
         raise ApplicationError(ENTRY_UNKNOWN_FIELD % {"fields": ", ".join(unknown)},
@@ -488,7 +485,7 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
     if "description" in changes:
         changes["description"] = clean_text(changes["description"]).strip()
     if "technician" in changes:
-        _check_staff(changes["technician"], ENTRY_TECHNICIAN_NOT_STAFF)
+        ensure_staff(changes["technician"], ENTRY_TECHNICIAN_NOT_STAFF)
 
     def run() -> WorkEntry:
         with transaction.atomic():
@@ -522,7 +519,7 @@ def work_entry_delete(*, entry: WorkEntry, by) -> None:
     """Delete an unbilled entry; its draws go back to the allowance / bank (reversal rows)."""
     from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
 
-    _check_staff(by)
+    ensure_staff(by, ENTRY_ONLY_STAFF)
 
     def run() -> None:
         with transaction.atomic():

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import Timer, WorkEntry
 from supportdesk.worklog.services.entries import work_entry_create
@@ -48,10 +49,6 @@ TIMER_BAD_KIND = _("Choose the kind of work: support or training (§3).")
 TIMER_MAX_MINUTES = 12 * 60
 
 
-def _check_staff(user: User) -> None:
-    if not getattr(user, "is_vendor_staff", False):
-        raise ApplicationError(ONLY_STAFF_MEASURE, code="not_staff")
-
 
 def timer_rounded_span(*, started_at: datetime, now: datetime) -> tuple[datetime, datetime]:
     """The whole-minute ``(started_at, ended_at)`` of the entry a timer stopped at ``now``.
@@ -73,7 +70,7 @@ def timer_start(
     *, ticket: Ticket, technician: User, channel: str, now: datetime | None = None
 ) -> Timer:
     """Start ``technician``'s timer on ``ticket``; a second start is refused, not duplicated."""
-    _check_staff(technician)
+    ensure_staff(technician, ONLY_STAFF_MEASURE)
     if channel not in Channel.values:
         raise ApplicationError(TIMER_BAD_CHANNEL, code="bad_channel")
     if ticket.status == Ticket.Status.CLOSED:
@@ -108,7 +105,7 @@ def timer_stop(
     two concurrent stops (double click, two tabs) make one entry; the second gets
     ``TIMER_NOT_RUNNING``. Any refusal rolls everything back (the timer keeps running).
     """
-    _check_staff(technician)
+    ensure_staff(technician, ONLY_STAFF_MEASURE)
     if kind not in WorkKind.values:
         raise ApplicationError(TIMER_BAD_KIND, code="bad_kind")
     if channel is not None and channel not in Channel.values:
@@ -134,7 +131,7 @@ def timer_stop(
 @transaction.atomic
 def timer_discard(*, ticket: Ticket, technician: User) -> None:
     """Throw a timer away without recording anything (a mis-click or a forgotten timer)."""
-    _check_staff(technician)
+    ensure_staff(technician, ONLY_STAFF_MEASURE)
     deleted, _rows = Timer.objects.filter(technician=technician, ticket=ticket).delete()
     if not deleted:
         raise ApplicationError(TIMER_NOT_RUNNING, code="timer_not_running")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
 from supportdesk.domain.pricing import price_travel_distance
@@ -53,10 +54,6 @@ VISIT_EXPENSES_ONLY_OUT_OF_TOWN = _(
 
 MAX_VISIT_HOURS = 24
 
-
-def _check_staff(user: User, message=VISIT_ONLY_STAFF) -> None:
-    if not getattr(user, "is_vendor_staff", False):
-        raise ApplicationError(message, code="not_staff")
 
 
 def _full_clean(obj, **kwargs) -> None:
@@ -105,8 +102,8 @@ def visit_schedule(
     by: User,
 ) -> Visit:
     """Book ``technician`` for a visit; out-of-town is taken from the customer (§9)."""
-    _check_staff(by)
-    _check_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
+    ensure_staff(by, VISIT_ONLY_STAFF)
+    ensure_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
     if location not in Visit.Location.values:
         raise ApplicationError(VISIT_BAD_LOCATION, code="bad_location")
     _check_span(starts_at, ends_at)
@@ -134,9 +131,9 @@ def visit_reschedule(
     technician: User | None = None, by: User,
 ) -> Visit:
     """Move a scheduled visit (or hand it to another technician)."""
-    _check_staff(by)
+    ensure_staff(by, VISIT_ONLY_STAFF)
     technician = technician or visit.technician
-    _check_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
+    ensure_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
     _check_span(starts_at, ends_at)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=technician.pk).first()
@@ -155,7 +152,7 @@ def visit_reschedule(
 
 
 def visit_cancel(*, visit: Visit, by: User) -> Visit:
-    _check_staff(by)
+    ensure_staff(by, VISIT_ONLY_STAFF)
     with transaction.atomic():
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.status != Visit.Status.SCHEDULED:
@@ -209,7 +206,7 @@ def visit_complete(
     lodging: Decimal | None = None,
 ) -> Visit:
     """Mark a visit done: its work entry and, out of town, its §9 expenses; once only."""
-    _check_staff(by)
+    ensure_staff(by, VISIT_ONLY_STAFF)
     started_at = started_at or visit.starts_at
     ended_at = ended_at or visit.ends_at
     _check_span(started_at, ended_at)
@@ -257,8 +254,8 @@ def visit_complete(
 def calendar_feed_regenerate(*, technician: User, by: User) -> str:
     """A new secret feed token for ``technician`` (the old URL stops working). Returns the
     token once: only its digest is stored, so it cannot be shown again later."""
-    _check_staff(by)
-    _check_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
+    ensure_staff(by, VISIT_ONLY_STAFF)
+    ensure_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
     if by.pk != technician.pk and not by.is_manager:
         raise ApplicationError(VISIT_ONLY_STAFF, code="not_allowed")
     token = secrets.token_urlsafe(32)
@@ -269,7 +266,7 @@ def calendar_feed_regenerate(*, technician: User, by: User) -> str:
 
 
 def calendar_feed_revoke(*, technician: User, by: User) -> None:
-    _check_staff(by)
+    ensure_staff(by, VISIT_ONLY_STAFF)
     if by.pk != technician.pk and not by.is_manager:
         raise ApplicationError(VISIT_ONLY_STAFF, code="not_allowed")
     CalendarFeed.objects.filter(technician=technician).delete()
