@@ -92,3 +92,18 @@ def test_api_needs_a_session(method, path):
     url = "/api" + path.replace("{ticket_id}", "1")
     response = Client().generic(method, url, "{}", content_type="application/json")
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served_and_lists_every_operation(technician):
+    client = Client()
+    client.force_login(technician)
+    schema = client.get("/api/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    listed = {(method.upper(), path.removeprefix("/api"))
+              for path, ops in paths.items() for method in ops}
+    assert listed == API_OPERATIONS
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert b"cdn." not in docs.content  # assets come from the installed package
