@@ -267,7 +267,7 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
     (§7), a supervised remote session (§2), an out-of-town visit (§9), an out-of-scope
     request awaiting its quote (§10)."""
     from supportdesk.billing.services import quote_create
-    from supportdesk.tickets.services import ticket_create
+    from supportdesk.tickets.services import ticket_create, ticket_reply
     from supportdesk.tickets.services.emergencies import emergency_accept, emergency_intake
     from supportdesk.worklog.services.entries import work_entry_create
     from supportdesk.worklog.services.remote import remote_session_record
@@ -283,6 +283,8 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
         product=business.licences.first().product, by=tech,
     )
     emergency_accept(ticket=emergency, by=tech, reason="Κατάστημα σε λειτουργία χωρίς ταμειακή.")
+    ticket_reply(ticket=emergency, body="Συνδέομαι τώρα απομακρυσμένα.", by=tech,
+                 now=last_saturday - dt.timedelta(minutes=5))
     work_entry_create(ticket=emergency, technician=tech, channel="remote",
                       started_at=last_saturday, ended_at=last_saturday + dt.timedelta(minutes=50),
                       description="Επανεκκίνηση υπηρεσίας φορολογικού μηχανισμού.", by=tech)
