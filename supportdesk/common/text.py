@@ -12,7 +12,7 @@ _NUL_AND_CONTROLS = {c: None for c in range(32) if c not in (9, 10, 13)}
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, final-sigma-free form of ``text`` used for matching."""
-    decomposed = unicodedata.normalize("NFD", text or "")
+    decomposed = unicodedata.normalize("NFD", clean_text(text))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # casefold() maps both σ and ς to σ, and handles ß etc.
     return " ".join(stripped.casefold().split())

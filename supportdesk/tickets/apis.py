@@ -5,6 +5,7 @@ assignee, status, billable, rate…) is ignored, never written (RELIABILITY #4).
 """
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
@@ -21,6 +22,8 @@ from supportdesk.tickets.services import ticket_create, ticket_reply
 
 router = Router(tags=["support requests"])
 MAX_PAGE = 100
+# Ids the database can hold: anything else is a 422, never an overflow deep in the driver.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class CustomerOut(Schema):
@@ -49,9 +52,9 @@ class TicketIn(Schema):
     subject: str = Field(..., max_length=200)
     body: str = Field("", max_length=20000)
     category: str = Ticket.Category.PROGRAM_FAULT
-    product_id: int | None = None
+    product_id: Id | None = None
     # Staff only: the customer the request is for (customers always file for themselves).
-    customer_id: int | None = None
+    customer_id: Id | None = None
 
 
 class MessageOut(Schema):

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from supportdesk.common.choices import Tier
-from supportdesk.common.text import fold
+from supportdesk.common.text import clean_text, fold
 
 from .models import Attachment, Message, Ticket, TicketEvent, TicketPause
 from .services.sla import SlaView, sla_view_for
@@ -80,7 +80,8 @@ def queue_filters_from(params) -> QueueFilters:
     if channel not in Ticket.ReceivedVia.values:
         channel = ""
     product = _as_int(params.get("product")) if params.get("product") else None
-    q = " ".join((params.get("q") or "").split())[:SEARCH_MAX_LENGTH]
+    # NUL and control characters dropped: PostgreSQL refuses NUL in a text parameter.
+    q = " ".join(clean_text(params.get("q") or "").split())[:SEARCH_MAX_LENGTH]
     return QueueFilters(status=status, assignee=assignee, tier=tier, product=product,
                         channel=channel, q=q)
 
