@@ -20,6 +20,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 DATA_DIR = Path(env("SUPPORTDESK_DATA_DIR", default=str(BASE_DIR / "var")))
+# Where people reach the desk; links in e-mails are built on it, never on a request's Host.
+SUPPORTDESK_SITE_URL = env("SUPPORTDESK_SITE_URL", default="http://127.0.0.1:8000")
 
 DATABASES = {
     "default": env.db(

@@ -130,7 +130,10 @@ def _send_notice(ticket_id: int, notice: str) -> None:
                 "percent": SLA_WARNING_SHARE_PERCENT}
         subject = safe_header(f"[{ticket.reference}] {title}: {ticket.subject}")
         try:
-            path = reverse("desk:ticket", args=[ticket.pk])
+            # Mail is read outside the site: the link is absolute, on the configured host
+            # (never one taken from a request's Host header).
+            path = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse("desk:ticket",
+                                                                        args=[ticket.pk])
         except NoReverseMatch:
             path = ""
         labels = {"request": _("Request"), "customer": _("Customer"), "tier": _("Tier"),

@@ -65,6 +65,8 @@ def test_warning_then_breach_are_each_sent_once(config, scan):
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == ["boss@example.com", "tech@example.com"]
     assert ticket.reference in mail.outbox[0].subject
+    # with an absolute link on the configured host, never a relative path
+    assert f"http://127.0.0.1:8000/desk/tickets/{ticket.pk}/" in mail.outbox[0].body
     # when the target has passed, twice
     scan(AFTER_DUE)
     scan(AFTER_DUE + dt.timedelta(hours=1))
