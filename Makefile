@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PG_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_ci
+# A database name per run, so that two checkouts testing at once never share a test database.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_ci_$(shell date +%s%N | tail -c 9)
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: setup run test test-sqlite test-pg lint bench clean messages
