@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from supportdesk.common.admin import ReadOnlyAdminMixin
+
 from .models import (
     CalendarDay,
     Closure,
@@ -88,7 +90,7 @@ class ContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PrepaidPurchase)
-class PrepaidPurchaseAdmin(SimpleHistoryAdmin):
+class PrepaidPurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("customer", "hours", "price", "purchased_on")
     search_fields = ("customer__name",)
     autocomplete_fields = ("customer",)
@@ -96,11 +98,3 @@ class PrepaidPurchaseAdmin(SimpleHistoryAdmin):
 
     # Purchases credit the hour bank and issue a statement, so they are made only through
     # the billing page (billing:prepaid_sale -> prepaid_purchase_create); here they are read.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,22 +8,13 @@ Stuck timers and calendar feeds may be deleted (a delete revokes a feed).
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from supportdesk.common.admin import ReadOnlyAdminMixin
+
 from .models import CalendarFeed, Expense, RemoteSession, Timer, Visit, WorkEntry
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(WorkEntry)
-class WorkEntryAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class WorkEntryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("id", "ticket", "technician", "channel", "kind", "started_at",
                     "duration_minutes", "net_amount", "locked_at")
     list_filter = ("channel", "kind")
@@ -34,7 +25,7 @@ class WorkEntryAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class ExpenseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("id", "ticket", "kind", "amount", "incurred_on", "locked_at")
     list_filter = ("kind",)
     list_select_related = ("ticket",)
@@ -42,7 +33,7 @@ class ExpenseAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class VisitAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("id", "ticket", "technician", "location", "starts_at", "status",
                     "is_out_of_town")
     list_filter = ("status", "location", "is_out_of_town")
@@ -51,7 +42,7 @@ class VisitAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(RemoteSession)
-class RemoteSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RemoteSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "ticket", "technician", "tool", "session_id", "started_at",
                     "consent_given_by")
     list_select_related = ("ticket", "technician")
