@@ -95,6 +95,7 @@ def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
         return DemoResult(created=False, logins=demo_logins())
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     with transaction.atomic():
+        _vendor()
         staff = _staff()
         products = _products(today)
         customers = _customers(rng, products, today)
@@ -103,6 +104,18 @@ def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
     _history(rng, customers, products, technicians, manager, today)
     _billing(manager, today)
     return DemoResult(created=True, logins=demo_logins())
+
+
+def _vendor() -> None:
+    """The vendor's own details, printed on every statement (fictional for the demo)."""
+    from supportdesk.billing.models import VendorProfile
+
+    VendorProfile.objects.update_or_create(pk=1, defaults={
+        "name": "Jewelsoft Μονοπρόσωπη Ι.Κ.Ε.", "address": "Λεωφ. Συγγρού 120",
+        "city": "Αθήνα", "postal_code": "11741", "tax_number": _afm(99),
+        "tax_office": "ΔΟΥ Κ' Αθηνών", "iban": "GR1601101250000000012300695",
+        "phone": "2109000000", "email": "support@jewelsoft.example",
+    })
 
 
 def _staff() -> list[User]:
