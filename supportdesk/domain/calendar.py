@@ -565,7 +565,8 @@ class BusinessCalendar:
                 if e < s:
                     raise ValueError(f"pause ends before it starts: {p_start} .. {p_end}")
                 continue
-            s = max(s, t)
+            if s < t:  # noqa: PLR1730 - not max(): this loop is the hot path of due dates
+                s = t
             if s < last_end or e < s or e >= hi:
                 return self._add_with_merged_pauses(t, minutes, pauses)
             last_end = e
