@@ -69,3 +69,19 @@ def technician(db):
 @pytest.fixture
 def manager(db):
     return ManagerFactory(username="boss")
+
+
+@pytest.fixture
+def staff_mfa(settings):
+    """Two-factor authentication required for staff (off in the test settings otherwise)."""
+    settings.SUPPORTDESK_STAFF_MFA = "required"
+    return settings
+
+
+@pytest.fixture
+def totp_for():
+    """``totp_for(user)``: give ``user`` a confirmed authenticator; returns the device.
+    ``device_code(device)`` in accounts/tests/factories.py gives its current code."""
+    from supportdesk.accounts.tests.factories import confirmed_totp_device
+
+    return confirmed_totp_device

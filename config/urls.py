@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("supportdesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("supportdesk.desk.urls")),
     path("desk/work/", include("supportdesk.worklog.urls")),

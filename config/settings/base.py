@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "supportdesk.common",
     "supportdesk.accounts",
     "supportdesk.customers",
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "supportdesk.accounts.middleware.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -127,6 +132,17 @@ AXES_COOLOFF_TIME = 0.25  # hours = 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor authentication for staff (RELIABILITY #15, ASVS 6.3.2, 6.4.3, 6.5.1).
+# "required": technicians and managers reach no staff page, API call or admin page until a
+# TOTP code (or a single-use recovery code) verifies the session. "off" keeps the local demo
+# one password away; production defaults to "required". Customers are not asked (yet).
+SUPPORTDESK_STAFF_MFA = env.str("SUPPORTDESK_STAFF_MFA", default="off")
+if SUPPORTDESK_STAFF_MFA not in ("required", "off"):
+    raise ValueError("SUPPORTDESK_STAFF_MFA must be 'required' or 'off'")
+OTP_TOTP_ISSUER = "supportdesk"
+OTP_TOTP_THROTTLE_FACTOR = 1  # wrong codes lock the device for 1, 2, 4, 8... seconds
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "el"
 LANGUAGES = [("el", _("Greek")), ("en", _("English"))]

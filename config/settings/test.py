@@ -27,3 +27,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 AXES_ENABLED = True
 LANGUAGE_CODE = "el"
 (_tmp / "static").mkdir(exist_ok=True)
+SUPPORTDESK_STAFF_MFA = "off"  # the MFA tests (supportdesk/accounts/tests) turn it on

@@ -51,3 +51,28 @@ class User(AbstractUser):
     @property
     def is_customer_user(self) -> bool:
         return self.role == self.Role.CUSTOMER
+
+
+class MfaEvent(models.Model):
+    """Audit trail of a person's second factor (RELIABILITY #15): who enrolled, who reset
+    whose devices (lost phone) and when a single-use recovery code was spent."""
+
+    class Kind(models.TextChoices):
+        ENROLLED = "enrolled", _("Authenticator app enrolled")
+        RESET = "reset", _("Two-factor devices reset")
+        RECOVERY_USED = "recovery_used", _("Recovery code used")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="mfa_events")
+    actor = models.ForeignKey(User, verbose_name=_("done by"), on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("two-factor event")
+        verbose_name_plural = _("two-factor events")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"
