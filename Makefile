@@ -35,6 +35,7 @@ test: setup lint test-sqlite test-pg
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r supportdesk config -x '*/tests/*,*/migrations/*' -ll
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite:

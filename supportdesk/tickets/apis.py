@@ -26,6 +26,18 @@ MAX_PAGE = 100
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
+# The 4xx answers every operation may give, documented so clients (and the fuzzer) know them.
+ERRORS = frozenset({400, 401, 403, 404, 422})
+
+
+class ErrorOut(Schema):
+    """Every 4xx answer (400 refused by a rule, 401, 403 CSRF, 404, 422 invalid input)."""
+
+    detail: str
+    code: str | None = None
+    errors: list[dict] | None = None
+
+
 class CustomerOut(Schema):
     id: int
     name: str
@@ -77,7 +89,7 @@ def _message_out(message) -> MessageOut:
                       created_at=message.created_at, author_name=name)
 
 
-@router.get("/", response=list[TicketOut])
+@router.get("/", response={200: list[TicketOut], ERRORS: ErrorOut})
 def ticket_list(request, status: str = "all", q: str = "", limit: int = 50, offset: int = 0):
     """Requests the caller may see, newest first (customers: their company's only)."""
     limit = max(1, min(limit, MAX_PAGE))
@@ -90,12 +102,12 @@ def ticket_list(request, status: str = "all", q: str = "", limit: int = 50, offs
     return list(qs.order_by("-received_at", "-id")[offset:offset + limit])
 
 
-@router.get("/{ticket_id}", response=TicketOut)
+@router.get("/{ticket_id}", response={200: TicketOut, ERRORS: ErrorOut})
 def ticket_detail(request, ticket_id: int):
     return ticket_get_for_user(user=request.user, ticket_id=ticket_id)
 
 
-@router.post("/", response={201: TicketOut})
+@router.post("/", response={201: TicketOut, ERRORS: ErrorOut})
 def ticket_open(request, payload: TicketIn):
     user = request.user
     if user.is_vendor_staff:
@@ -120,13 +132,14 @@ def ticket_open(request, payload: TicketIn):
     return Status(201, ticket)
 
 
-@router.get("/{ticket_id}/messages", response=list[MessageOut])
+@router.get("/{ticket_id}/messages",
+            response={200: list[MessageOut], ERRORS: ErrorOut})
 def message_list(request, ticket_id: int):
     ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
     return [_message_out(m) for m in message_list_for_user(ticket=ticket, user=request.user)]
 
 
-@router.post("/{ticket_id}/messages", response={201: MessageOut})
+@router.post("/{ticket_id}/messages", response={201: MessageOut, ERRORS: ErrorOut})
 def message_add(request, ticket_id: int, payload: MessageIn):
     ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
     message = ticket_reply(ticket=ticket, body=payload.body, by=request.user,
