@@ -40,3 +40,15 @@ def get_item(mapping, key):
         return mapping[key]
     except (KeyError, TypeError, IndexError):
         return None
+
+
+@register.filter
+def choice_label(key, kind: str) -> str:
+    """The translated label of a stored machine key (events keep keys, STYLE.md §10):
+    ``{{ e.data.to|choice_label:"status" }}``; an unknown key is shown as it is."""
+    from supportdesk.tickets.models import Ticket
+
+    choices = {"status": Ticket.Status, "category": Ticket.Category}.get(kind)
+    if choices is None or key not in choices.values:
+        return key
+    return str(choices(key).label)

@@ -293,3 +293,14 @@ class TestStanding:
         # Basic includes 4 remote hours a year (§4); nothing used yet.
         allowance = re.search(r'class="allowance-left">(.*?)</dd>', body).group(1)
         assert "4" in allowance and "240" not in allowance
+
+
+def test_history_shows_status_labels_not_machine_keys(config, org_a, technician, client):
+    from supportdesk.tickets.services import ticket_change_status, ticket_create
+
+    ticket = ticket_create(customer=org_a, subject="Θέμα", received_via="phone", by=technician)
+    ticket_change_status(ticket=ticket, status="waiting_customer", by=technician)
+    client.force_login(technician)
+    html = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Νέο → Αναμονή πελάτη" in html
+    assert "waiting_customer" not in html.split("<h2")[-1]
