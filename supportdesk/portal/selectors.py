@@ -127,3 +127,17 @@ def quote_get_for_customer(*, user, quote_id: int) -> Quote:
     if quote is None:
         raise Http404
     return quote
+
+
+def release_get_for_customer(*, user, release_id: int, today: date) -> Release:
+    """A release the user's contract entitles it to download (§4); otherwise Http404."""
+    from django.http import Http404
+
+    if not portal_contract(user=user, today=today).has_updates:
+        raise Http404
+    release = (Release.objects.filter(
+        pk=release_id, product__licences__customer_id=user.customer_id,
+        product__licences__is_active=True).exclude(file="").first())
+    if release is None:
+        raise Http404
+    return release

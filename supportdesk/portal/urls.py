@@ -11,6 +11,8 @@ urlpatterns = [
     path("quotes/<int:quote_id>/decide/", views.quote_decide, name="quote_decide"),
     path("attachments/<uuid:attachment_uuid>/", views.attachment_download, name="attachment"),
     path("releases/", views.releases, name="releases"),
+    path("releases/<int:release_id>/download/", views.release_download,
+         name="release_download"),
     path("statements/", views.statements, name="statements"),
     path("statements/<int:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("terms/", views.terms, name="terms"),

@@ -32,6 +32,7 @@ from .selectors import (
     portal_usage,
     quote_get_for_customer,
     quote_list_for_ticket,
+    release_get_for_customer,
     release_list_for_customer,
     statement_list_for_customer,
     ticket_list_for_customer,
@@ -155,6 +156,14 @@ def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
         as_attachment=True, filename=statement_filename(statement, "pdf"))
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@customer_required
+def release_download(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = release_get_for_customer(user=request.user, release_id=release_id,
+                                       today=timezone.localdate())
+    name = release.file.name.rsplit("/", 1)[-1]
+    return private_file_response(release.file, filename=name)
 
 
 def terms(request: HttpRequest) -> HttpResponse:

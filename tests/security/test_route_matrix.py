@@ -16,6 +16,7 @@ PORTAL_ROUTES = {
     "portal:ticket_reply": True,
     "portal:attachment": True,
     "portal:releases": False,
+    "portal:release_download": True,
     "portal:terms": False,
     "portal:statements": False,
     "portal:statement_pdf": True,
