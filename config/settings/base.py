@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "supportdesk.desk",
     "supportdesk.portal",
     "supportdesk.api",
+    "supportdesk.mail",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,10 @@ EMAIL_BACKEND = env(
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="support@jewelsoft.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# E-mail intake (supportdesk.mail): replies to our mails go here; larger messages are kept
+# raw but quarantined.
+SUPPORTDESK_INTAKE_ADDRESS = env("SUPPORTDESK_INTAKE_ADDRESS", default=DEFAULT_FROM_EMAIL)
+SUPPORTDESK_MAIL_MAX_BYTES = env.int("SUPPORTDESK_MAIL_MAX_BYTES", default=50 * 1024 * 1024)
 
 # Background work: Celery on Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) and the periodic jobs are driven by `manage.py run_scheduler`

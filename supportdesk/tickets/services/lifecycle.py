@@ -20,6 +20,7 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import fold
 from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
 from supportdesk.customers.models import Customer
+from supportdesk.mail.outbound import reply_notify
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 
 from . import sla
@@ -112,9 +113,11 @@ def ticket_create(
     now = now or timezone.now()
     ensure_can_act(by, Ticket(customer=customer))
     if not is_staff(by):
-        # A customer files for itself only, through the portal, as its own contact.
-        received_via, contact, contact_name, received_at = (
-            Ticket.ReceivedVia.PORTAL, by, "", None)
+        # A customer files for itself only, as its own contact, through the portal or by
+        # e-mail (the mail intake acts as the sender's user); never a staff channel.
+        if received_via != Ticket.ReceivedVia.EMAIL:
+            received_via = Ticket.ReceivedVia.PORTAL
+        contact, contact_name, received_at = by, "", None
         is_emergency = False
     if not customer.is_active:
         raise ApplicationError(CUSTOMER_INACTIVE, code="customer_inactive")
@@ -245,6 +248,7 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
         message.save()
         changed = False
         if staff and not is_internal:
+            transaction.on_commit(lambda: reply_notify(message_id=message.pk))
             if ticket.first_response_at is None:
                 _stop_response_clock(ticket, now)
                 changed = True

@@ -1,0 +1,110 @@
+"""Outbound mail for public staff replies (RELIABILITY #18, #7)."""
+
+from django.core import mail
+
+from supportdesk.accounts.tests.factories import UserFactory
+from supportdesk.mail.services import mail_ingest
+from supportdesk.mail.tokens import header_token, subject_token
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import lifecycle
+
+
+def _reply(ticket, by, body, capture, *, internal=False):
+    with capture(execute=True):
+        return lifecycle.ticket_reply(ticket=ticket, body=body, by=by, is_internal=internal)
+
+
+def test_a_public_staff_reply_mails_the_contact_with_the_token(
+        world, django_capture_on_commit_callbacks):
+    t1, tech = world["t1"], world["tech"]
+    _reply(t1, tech, "Κάντε επανεκκίνηση του εκτυπωτή.", django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.recipients() == ["maria@alfa.gr"]
+    assert subject_token(t1.pk) in sent.subject
+    assert sent.reply_to == ["support@jewelsoft.example"]
+    assert header_token(t1.pk) in sent.extra_headers["Message-ID"]
+    assert header_token(t1.pk) in sent.extra_headers["References"]
+    raw = sent.message().as_bytes()
+    assert b"charset=\"utf-8\"" in raw or b"charset=utf-8" in raw
+    assert "Κάντε επανεκκίνηση του εκτυπωτή." in sent.body
+    assert "Η απάντησή μας" in sent.body  # Greek by default
+
+
+def test_an_internal_note_sends_nothing_and_never_leaks(world, django_capture_on_commit_callbacks):
+    t1, tech = world["t1"], world["tech"]
+    _reply(t1, tech, "ΕΣΩΤΕΡΙΚΟ: ο πελάτης χρωστάει", django_capture_on_commit_callbacks,
+           internal=True)
+    assert mail.outbox == []
+    _reply(t1, tech, "Δημόσια απάντηση", django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+    assert all("ΕΣΩΤΕΡΙΚΟ" not in m.body and "ΕΣΩΤΕΡΙΚΟ" not in m.subject for m in mail.outbox)
+
+
+def test_a_customer_reply_sends_no_mail(world, django_capture_on_commit_callbacks):
+    _reply(world["t1"], world["maria"], "Ευχαριστώ", django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+
+
+def test_header_injection_in_the_subject_is_flattened_and_recipients_exact(
+        world, django_capture_on_commit_callbacks):
+    # Given a request whose subject and staff name carry a header injection
+    t1, tech = world["t1"], world["tech"]
+    Ticket.objects.filter(pk=t1.pk).update(subject="Βλάβη\r\nBcc: x@evil.example")
+    t1.refresh_from_db()
+    tech.first_name = "Γιώργος\r\nBcc: y@evil.example"
+    tech.save()
+    world["a"].name = "Άλφα\r\nBcc: z@evil.example"
+    world["a"].save()
+    # When staff reply publicly
+    _reply(t1, tech, "Απάντηση", django_capture_on_commit_callbacks)
+    # Then exactly the contact gets it and no header was injected
+    sent = mail.outbox[0]
+    assert sent.recipients() == ["maria@alfa.gr"]
+    assert sent.bcc == [] and sent.cc == []
+    assert "\n" not in sent.subject and "\r" not in sent.subject
+    headers = sent.message().as_bytes().split(b"\n\n", 1)[0]
+    assert not any(line.lower().startswith(b"bcc:") for line in headers.splitlines())
+    assert b"evil.example" not in headers.replace(b"\r\n ", b" ").split(b"Subject:")[0]
+
+
+def test_without_a_contact_every_active_user_of_the_customer_is_mailed(
+        world, django_capture_on_commit_callbacks):
+    t1 = world["t1"]
+    Ticket.objects.filter(pk=t1.pk).update(contact=None)
+    t1.refresh_from_db()
+    UserFactory(username="bad", email="", customer=world["a"])
+    _reply(t1, world["tech"], "Προς όλους", django_capture_on_commit_callbacks)
+    sent = mail.outbox[0]
+    assert sorted(sent.recipients()) == ["maria@alfa.gr", "nikos@alfa.gr", "office@shared.gr"]
+    assert "petros@vita.gr" not in sent.recipients() and "old@alfa.gr" not in sent.recipients()
+
+
+def test_a_mail_failure_does_not_undo_the_reply(world, django_capture_on_commit_callbacks,
+                                                settings):
+    settings.EMAIL_BACKEND = "supportdesk.mail.tests.test_outbound.BrokenBackend"
+    message = _reply(world["t1"], world["tech"], "Απάντηση", django_capture_on_commit_callbacks)
+    assert message.pk is not None and not message.is_internal
+
+
+def test_the_customers_answer_to_our_mail_threads_back(world, django_capture_on_commit_callbacks):
+    # Given our reply mail
+    t1 = world["t1"]
+    _reply(t1, world["tech"], "Δοκιμάστε ξανά", django_capture_on_commit_callbacks)
+    ours = mail.outbox[0]
+    # When the customer's mail client answers it (subject "Re: ...", In-Reply-To)
+    answer = (f"From: maria@alfa.gr\r\nTo: support@jewelsoft.example\r\n"
+              f"Subject: Re: {ours.subject}\r\nMessage-ID: <answer-1@alfa.gr>\r\n"
+              f"In-Reply-To: {ours.extra_headers['Message-ID']}\r\n"
+              f"Content-Type: text/plain; charset=utf-8\r\n\r\n").encode() + "Έγινε.".encode()
+    row = mail_ingest(answer)
+    # Then it lands on the same request
+    assert row.status == "appended" and row.ticket_id == t1.pk
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
