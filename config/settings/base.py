@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "supportdesk.customers",
     "supportdesk.catalog",
     "supportdesk.contracts",
+    "supportdesk.entitlements",
     "supportdesk.tickets",
     "supportdesk.worklog",
     "supportdesk.billing",

@@ -4,13 +4,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from supportdesk.common.admin import ReadOnlyAdminMixin
 
 from .models import (
-    AllowanceBalance,
-    AllowanceLedgerEntry,
-    BankLedgerEntry,
     BillingRun,
     BillingSettings,
     HoldOverride,
-    HourBank,
     Quote,
     Statement,
     StatementLine,
@@ -19,34 +15,7 @@ from .models import (
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Ledgers, balances and issued documents change only through services."""
-
-
-@admin.register(AllowanceLedgerEntry)
-class AllowanceLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "contract", "contract_year", "channel", "minutes", "reason",
-                    "work_entry_id", "actor", "created_at")
-    list_filter = ("reason", "channel")
-    raw_id_fields = ("contract",)
-
-
-@admin.register(BankLedgerEntry)
-class BankLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "customer", "minutes", "reason", "work_entry_id", "purchase", "actor",
-                    "created_at")
-    list_filter = ("reason",)
-    search_fields = ("customer__name",)
-
-
-@admin.register(AllowanceBalance)
-class AllowanceBalanceAdmin(ReadOnlyAdmin):
-    list_display = ("contract", "contract_year", "channel", "granted_minutes", "balance_minutes")
-
-
-@admin.register(HourBank)
-class HourBankAdmin(ReadOnlyAdmin):
-    list_display = ("customer", "balance_minutes")
-    search_fields = ("customer__name",)
+    """Issued documents and billing runs change only through services."""
 
 
 class StatementLineInline(admin.TabularInline):

@@ -1,27 +1,17 @@
-"""Money the terms talk about (§3-§5, §7, §9-§11): ledgers, statements, quotes, holds.
+"""Money the terms talk about (§3, §5, §7, §9-§11): statements, quotes, holds.
 
-Two append-only ledgers explain every balance line by line:
+The hours a customer is entitled to (included and prepaid, §4) are ``entitlements``'s;
+billing turns priced work into statements.
 
-* ``AllowanceLedgerEntry``: the included hours of a contract (§4), per contract year and
-  channel: ``+`` the yearly grant, ``-`` draws by priced work, ``+`` reversals when an entry
-  is edited or deleted.
-* ``BankLedgerEntry``: the Free tier's prepaid hour bank (§4): ``+`` purchases, ``-`` draws,
-  ``+`` reversals.
-
-Next to each ledger a *balance row* (``AllowanceBalance``, ``HourBank``) holds the running
-sum. Services lock that row (``select_for_update``; SQLite takes the write lock at BEGIN
-through ``transaction_mode=IMMEDIATE``), insert the ledger row and update the balance in the
-same transaction; a database CHECK ``balance >= 0`` is the last guard against an overdraft.
-Ledger rows are never updated or deleted (model guard here, a trigger on PostgreSQL).
-
-Statements (not legal invoices, SPEC "Statements, not legal invoices") carry everything an
-invoice needs; their numbers are gapless per series and year through a locked counter row.
+Statements (not legal invoices, docs/rules.md "Statements, not legal invoices") carry
+everything an invoice needs; their numbers are gapless per series and year through a locked
+counter row.
 """
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,36 +19,6 @@ from supportdesk.common.choices import Channel
 from supportdesk.common.models import TimeStampedModel
 
 DRAFT_LABEL = _("draft")
-LEDGER_IMMUTABLE = _("Ledger rows are never changed or deleted; post a reversing entry instead.")
-
-
-class ImmutableRowError(Exception):
-    """Raised by the model guard when code tries to change an append-only row."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
-
-    def delete(self):
-        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
-
-
-class AppendOnlyModel(models.Model):
-    """Insert-only: ``save()`` of an existing row and ``delete()`` raise (RELIABILITY #30)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRowError(str(LEDGER_IMMUTABLE))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRowError(str(LEDGER_IMMUTABLE))
 
 
 class BillingSettings(models.Model):
@@ -107,129 +67,6 @@ class VendorProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class LedgerReason(models.TextChoices):
-    GRANT = "grant", _("Yearly included hours")
-    PURCHASE = "purchase", _("Prepaid hours bought")
-    DRAW = "draw", _("Used by work")
-    REVERSAL = "reversal", _("Reversed (work edited or deleted)")
-    ADJUSTMENT = "adjustment", _("Manual adjustment")
-
-
-class AllowanceBalance(models.Model):
-    """Running balance of one contract year's included minutes on one channel (§4)."""
-
-    contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.PROTECT, related_name="allowance_balances"
-    )
-    contract_year = models.PositiveSmallIntegerField(_("contract year"))  # 1 = first year
-    year_starts_on = models.DateField()
-    year_ends_on = models.DateField()
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    granted_minutes = models.PositiveIntegerField(_("included minutes"))
-    balance_minutes = models.IntegerField(_("minutes left"))
-
-    class Meta:
-        verbose_name = _("included hours balance")
-        verbose_name_plural = _("included hours balances")
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "contract_year", "channel"],
-                                    name="allowance_balance_unique"),
-            models.CheckConstraint(condition=Q(balance_minutes__gte=0),
-                                   name="allowance_balance_never_negative"),
-            models.CheckConstraint(condition=Q(balance_minutes__lte=F("granted_minutes")),
-                                   name="allowance_balance_within_grant"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.contract_id} · {self.contract_year} · {self.channel}: {self.balance_minutes}"
-
-
-class AllowanceLedgerEntry(AppendOnlyModel):
-    contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.PROTECT, related_name="allowance_ledger"
-    )
-    contract_year = models.PositiveSmallIntegerField(_("contract year"))
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    minutes = models.IntegerField(_("minutes"))  # + grant / reversal, - draw
-    # The entry may be deleted later (its history stays): keep its id, not a constraint.
-    work_entry = models.ForeignKey(
-        "worklog.WorkEntry", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
-        blank=True, related_name="+",
-    )
-    reason = models.CharField(_("reason"), max_length=16, choices=LedgerReason.choices)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
-
-    class Meta:
-        verbose_name = _("included hours ledger entry")
-        verbose_name_plural = _("included hours ledger")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["contract", "contract_year", "channel"]),
-                   models.Index(fields=["work_entry"])]
-        constraints = [
-            models.CheckConstraint(condition=~Q(minutes=0), name="allowance_ledger_not_zero"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.reason} {self.minutes:+d} min"
-
-
-class HourBank(models.Model):
-    """Running balance of a customer's prepaid minutes (§4, Free tier); also the per-customer
-    lock every pricing write takes, so two savers of the last hour queue one behind the other.
-    """
-
-    customer = models.OneToOneField(
-        "customers.Customer", on_delete=models.PROTECT, related_name="hour_bank"
-    )
-    balance_minutes = models.IntegerField(_("minutes left"), default=0)
-
-    class Meta:
-        verbose_name = _("prepaid hour bank")
-        verbose_name_plural = _("prepaid hour banks")
-        constraints = [
-            models.CheckConstraint(condition=Q(balance_minutes__gte=0),
-                                   name="hour_bank_never_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id}: {self.balance_minutes} min"
-
-
-class BankLedgerEntry(AppendOnlyModel):
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="bank_ledger"
-    )
-    minutes = models.IntegerField(_("minutes"))  # + purchase / reversal, - draw
-    work_entry = models.ForeignKey(
-        "worklog.WorkEntry", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
-        blank=True, related_name="+",
-    )
-    purchase = models.ForeignKey(
-        "contracts.PrepaidPurchase", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="bank_ledger",
-    )
-    reason = models.CharField(_("reason"), max_length=16, choices=LedgerReason.choices)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
-
-    class Meta:
-        verbose_name = _("prepaid hours ledger entry")
-        verbose_name_plural = _("prepaid hours ledger")
-        ordering = ["id"]
-        indexes = [models.Index(fields=["customer", "id"]), models.Index(fields=["work_entry"])]
-        constraints = [
-            models.CheckConstraint(condition=~Q(minutes=0), name="bank_ledger_not_zero"),
-            models.UniqueConstraint(fields=["purchase"], condition=Q(reason="purchase"),
-                                    name="bank_ledger_purchase_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.reason} {self.minutes:+d} min"
 
 
 class StatementCounter(models.Model):

@@ -6,23 +6,16 @@ another customer's rows (RELIABILITY #1), so a guessed id reveals nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from supportdesk.billing.models import (
-    AllowanceBalance,
-    AllowanceLedgerEntry,
-    BankLedgerEntry,
-    HoldOverride,
-    HourBank,
-    Quote,
-    Statement,
-)
+from supportdesk.billing.models import HoldOverride, Quote, Statement
 from supportdesk.common.choices import Channel
+from supportdesk.entitlements.selectors import Balances, customer_balances
 
 RENEWAL_WINDOW_DAYS = 60
 
@@ -83,54 +76,6 @@ def customer_hold_state(customer, today: date) -> HoldState:
 
 
 # --------------------------------------------------------------------------- balances
-
-
-@dataclass(frozen=True)
-class AllowanceRow:
-    channel: str
-    contract_year: int
-    year_starts_on: date
-    year_ends_on: date
-    granted_minutes: int
-    used_minutes: int
-    left_minutes: int
-    ledger_sum: int
-
-
-@dataclass(frozen=True)
-class Balances:
-    bank_minutes: int
-    bank_ledger_sum: int
-    allowances: tuple[AllowanceRow, ...] = field(default_factory=tuple)
-
-
-def customer_balances(*, customer_id: int, contract=None) -> Balances:
-    bank = HourBank.objects.filter(customer_id=customer_id).values_list(
-        "balance_minutes", flat=True).first() or 0
-    bank_sum = BankLedgerEntry.objects.filter(customer_id=customer_id).aggregate(
-        s=Sum("minutes"))["s"] or 0
-    rows = []
-    if contract is not None:
-        sums = {
-            (r["contract_year"], r["channel"]): r["s"]
-            for r in AllowanceLedgerEntry.objects.filter(contract=contract)
-            .values("contract_year", "channel").annotate(s=Sum("minutes"))
-        }
-        for b in AllowanceBalance.objects.filter(contract=contract).order_by(
-                "contract_year", "channel"):
-            rows.append(AllowanceRow(
-                channel=b.channel, contract_year=b.contract_year,
-                year_starts_on=b.year_starts_on, year_ends_on=b.year_ends_on,
-                granted_minutes=b.granted_minutes,
-                used_minutes=b.granted_minutes - b.balance_minutes,
-                left_minutes=b.balance_minutes,
-                ledger_sum=sums.get((b.contract_year, b.channel), 0)))
-    return Balances(bank_minutes=bank, bank_ledger_sum=bank_sum, allowances=tuple(rows))
-
-
-def bank_ledger_for_customer(*, customer_id: int) -> QuerySet[BankLedgerEntry]:
-    return BankLedgerEntry.objects.filter(customer_id=customer_id).select_related(
-        "actor", "purchase").order_by("id")
 
 
 # --------------------------------------------------------------------------- statements

@@ -195,8 +195,8 @@ def renewals(request: HttpRequest) -> HttpResponse:
 @require_POST
 @manager_required
 def renew(request: HttpRequest, contract_id: int) -> HttpResponse:
+    from supportdesk.billing.services import contract_renew
     from supportdesk.contracts.models import Contract
-    from supportdesk.contracts.services import contract_renew
 
     contract = get_object_or_404(Contract, pk=contract_id)
     try:
@@ -257,7 +257,7 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
 @manager_required
 def prepaid_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Sell prepaid hours (§4): credits the bank and issues the purchase's statement."""
-    from supportdesk.contracts.services import prepaid_purchase_create
+    from supportdesk.billing.services import prepaid_purchase_create
     from supportdesk.customers.models import Customer
 
     customer = get_object_or_404(Customer, pk=customer_id)

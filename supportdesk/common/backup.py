@@ -104,7 +104,8 @@ def _table_figures(alias: str) -> dict[str, dict]:
 
 
 def _ledger_figures(alias: str) -> dict:
-    from supportdesk.billing.models import AllowanceLedgerEntry, BankLedgerEntry, Statement
+    from supportdesk.billing.models import Statement
+    from supportdesk.entitlements.models import AllowanceLedgerEntry, BankLedgerEntry
 
     bank = {
         str(row["customer_id"]): row["minutes"]

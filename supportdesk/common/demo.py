@@ -340,7 +340,7 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
 
 
 def _prepaid(customer, manager, day, *, hours: int) -> None:
-    from supportdesk.contracts.services import prepaid_purchase_create
+    from supportdesk.billing.services import prepaid_purchase_create
 
     prepaid_purchase_create(customer=customer, hours=hours, on=day, by=manager)
 

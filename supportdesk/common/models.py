@@ -10,3 +10,35 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+APPEND_ONLY = _("Ledger rows are never changed or deleted; post a reversing entry instead.")
+
+
+class ImmutableRowError(Exception):
+    """Raised by the model guard when code tries to change an append-only row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRowError(str(APPEND_ONLY))
+
+    def delete(self):
+        raise ImmutableRowError(str(APPEND_ONLY))
+
+
+class AppendOnlyModel(models.Model):
+    """Insert-only: ``save()`` of an existing row and ``delete()`` raise (RELIABILITY #30)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRowError(str(APPEND_ONLY))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRowError(str(APPEND_ONLY))

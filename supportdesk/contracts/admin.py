@@ -3,13 +3,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from supportdesk.common.admin import ReadOnlyAdminMixin
-
 from .models import (
     CalendarDay,
     Closure,
     Contract,
-    PrepaidPurchase,
     TariffVersion,
     WeeklyHours,
     WorkingCalendar,
@@ -87,14 +84,3 @@ class ContractAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("customer",)
     date_hierarchy = "ends_on"
     raw_id_fields = ("renews_contract",)
-
-
-@admin.register(PrepaidPurchase)
-class PrepaidPurchaseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ("customer", "hours", "price", "purchased_on")
-    search_fields = ("customer__name",)
-    autocomplete_fields = ("customer",)
-    date_hierarchy = "purchased_on"
-
-    # Purchases credit the hour bank and issue a statement, so they are made only through
-    # the billing page (billing:prepaid_sale -> prepaid_purchase_create); here they are read.

@@ -203,37 +203,3 @@ class Contract(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_tier_display()} · {self.starts_on:%d/%m/%Y}"
-
-
-class PrepaidPurchase(TimeStampedModel):
-    """Hours a Free-tier customer buys in advance (§4): whole hours, at least one."""
-
-    customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-        related_name="prepaid_purchases",
-    )
-    hours = models.PositiveIntegerField(_("hours"))
-    # Euros excl. VAT: hours × the tariff's standard rate at purchase.
-    price = models.DecimalField(_("price (€)"), max_digits=12, decimal_places=2)
-    purchased_on = models.DateField(_("purchased on"))
-    tariff_version = models.ForeignKey(
-        TariffVersion, verbose_name=_("tariff version"), on_delete=models.PROTECT
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("prepaid hours purchase")
-        verbose_name_plural = _("prepaid hours purchases")
-        ordering = ["-purchased_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(hours__gte=1), name="prepaid_purchase_at_least_one_hour",
-                violation_error_message=_("Prepaid hours are bought in whole hours, at least 1."),
-            ),
-            models.CheckConstraint(
-                condition=Q(price__gte=0), name="prepaid_purchase_price_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer} · {self.hours} h"

@@ -1,6 +1,6 @@
 """Writes of contracts and business configuration (tariff versions, working calendar)."""
 
-from datetime import date, time, timedelta
+from datetime import date, time
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -8,10 +8,16 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.common.permissions import ensure_manager
 from supportdesk.customers.models import Customer
+from supportdesk.domain.tariff import (
+    DEFAULT_TARIFF_PATH,
+    TariffError,
+    Tier,
+    load_tariff,
+)
+from supportdesk.domain.tariff import annual_fee as tariff_annual_fee
 
-from .models import Closure, Contract, PrepaidPurchase, TariffVersion, WeeklyHours, WorkingCalendar
+from .models import Closure, Contract, TariffVersion, WeeklyHours, WorkingCalendar
 from .selectors import _CONFIG_VERSION_KEY, tariff_to_domain, tariff_version_in_force
 
 CONTRACT_OVERLAPS = _("This customer already has a contract covering part of that period.")
@@ -32,8 +38,6 @@ def tariff_version_create(
     *, version: str, effective_from: date, source_toml: str, notes: str = ""
 ) -> TariffVersion:
     """Add a tariff version; the TOML is validated by the rules engine before anything is saved."""
-    from supportdesk.domain.tariff import TariffError, load_tariff
-
     try:
         load_tariff(source_toml)
     except TariffError as exc:
@@ -52,8 +56,6 @@ def tariff_version_create(
 
 def tariff_seed_default(*, effective_from: date = date(2020, 1, 1)) -> TariffVersion:
     """The Jewelsoft tariff from SPEC.md, shipped with the rules engine as TOML."""
-    from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH, load_tariff
-
     source = DEFAULT_TARIFF_PATH.read_text(encoding="utf-8")
     existing = TariffVersion.objects.filter(effective_from=effective_from).first()
     if existing:
@@ -88,11 +90,9 @@ def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> W
 
 def annual_fee_for(*, customer: Customer, tier: str, on: date) -> Decimal:
     """§4: the tier's fee rule applied to the customer's licensed software value."""
-    from supportdesk.domain.tariff import Tier, annual_fee
-
     tariff = tariff_to_domain(tariff_version_in_force(on))
     values = list(customer.licences.filter(is_active=True).values_list("value", flat=True))
-    return annual_fee(tariff, Tier(tier), values)
+    return tariff_annual_fee(tariff, Tier(tier), values)
 
 
 @transaction.atomic
@@ -123,74 +123,7 @@ def contract_create(
     return contract
 
 
-def prepaid_purchase_price(*, hours: int, on: date) -> tuple[TariffVersion, Decimal]:
-    from supportdesk.domain.tariff import prepaid_purchase_price as price
-
-    version = tariff_version_in_force(on)
-    return version, price(tariff_to_domain(version), hours)
-
-
-# --- prepaid purchases and renewals (issue 4, billing) ----------------------------------
-
-PREPAID_ONLY_MANAGERS = _("Only managers sell prepaid hours and renew contracts.")
-PREPAID_BAD_HOURS = _("Prepaid hours are bought in whole hours, at least %(minimum)s (§4).")
-RENEW_NOT_ACTIVE = _("Only an active contract can be renewed.")
-RENEW_ALREADY = _("This contract was already renewed.")
-
-
-
-def prepaid_purchase_create(*, customer: Customer, hours: int, on: date, by) -> PrepaidPurchase:
-    """§4: a Free-tier customer buys whole hours (at least 1) at the tariff's price; the
-    hours are credited to the bank and the purchase gets its statement, all or nothing."""
-    from supportdesk.billing.services.statements import bank_credit_purchase
-    from supportdesk.domain.tariff import Tier as DomainTier
-
-    ensure_manager(by, PREPAID_ONLY_MANAGERS)
-    tariff = tariff_to_domain(tariff_version_in_force(on))
-    minimum = tariff.tier(DomainTier.FREE).annual_fee.min_hours or 1
-    if isinstance(hours, bool) or not isinstance(hours, int) or hours < minimum:
-        raise ApplicationError(PREPAID_BAD_HOURS % {"minimum": minimum}, code="bad_hours")
-    version, price = prepaid_purchase_price(hours=hours, on=on)
-    with transaction.atomic():
-        purchase = PrepaidPurchase(customer=customer, hours=hours, price=price,
-                                   purchased_on=on, tariff_version=version)
-        purchase.full_clean()
-        purchase._history_user = by
-        purchase.save()
-        bank_credit_purchase(purchase=purchase, by=by)
-    return purchase
-
-
-def contract_renew(*, contract: Contract, by, tier: str | None = None,
-                   annual_fee: Decimal | None = None, notes: str = "") -> Contract:
-    """§4: the next period's contract (same length, starting the day after) and its fee
-    statement. A Free-tier renewal has no fee: Free customers buy prepaid hours instead."""
-    from supportdesk.billing.services.ledgers import add_years
-    from supportdesk.billing.services.statements import contract_fee_statement_issue
-    from supportdesk.common.choices import Tier
-
-    ensure_manager(by, PREPAID_ONLY_MANAGERS)
-    with transaction.atomic():
-        current = Contract.objects.select_for_update().get(pk=contract.pk)
-        if current.status != Contract.Status.ACTIVE:
-            raise ApplicationError(RENEW_NOT_ACTIVE, code="not_active")
-        if Contract.objects.filter(renews_contract=current).exists():
-            raise ApplicationError(RENEW_ALREADY, code="already_renewed")
-        tier = tier or current.tier
-        starts_on = current.ends_on + timedelta(days=1)
-        years = max(1, round((current.ends_on - current.starts_on).days / 365.25))
-        ends_on = add_years(starts_on, years) - timedelta(days=1)
-        if annual_fee is None and tier == Tier.FREE:
-            annual_fee = Decimal("0.00")
-        renewed = contract_create(customer=current.customer, tier=tier, starts_on=starts_on,
-                                  ends_on=ends_on, annual_fee=annual_fee, renews=current,
-                                  notes=notes)
-        contract_fee_statement_issue(contract=renewed, by=by)
-    return renewed
-
-
 __all__ = [
-    "PrepaidPurchase", "annual_fee_for", "calendar_seed_default", "config_changed",
-    "contract_create", "contract_renew", "prepaid_purchase_create", "prepaid_purchase_price",
+    "annual_fee_for", "calendar_seed_default", "config_changed", "contract_create",
     "tariff_seed_default", "tariff_version_create",
 ]

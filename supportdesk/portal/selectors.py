@@ -9,12 +9,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from supportdesk.billing.models import Quote, Statement
-from supportdesk.billing.selectors import customer_balances
 from supportdesk.catalog.models import Release
 from supportdesk.common.choices import Channel
 from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
 from supportdesk.domain.tariff import Tier
+from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 
 PAGE_SIZE = 25

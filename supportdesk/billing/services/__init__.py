@@ -1,23 +1,28 @@
-"""Writes of billing, split by use case (ledgers, statements, quotes, holds).
+"""Writes of billing, split by use case (statements and the billing run, sales, quotes,
+holds).
 
 Documents (PDF/CSV/XLSX) live in ``billing.documents`` so that importing a service never
 loads WeasyPrint.
 """
 
 from .holds import hold_override_create, hold_override_revoke
-from .ledgers import customer_lock
 from .quotes import quote_accept, quote_create, quote_decline
-from .statements import (
-    bank_credit_purchase,
-    billing_run,
+from .sales import (
     contract_fee_statement_issue,
+    contract_renew,
+    prepaid_purchase_create,
+    prepaid_purchase_price,
+)
+from .statements import (
+    billing_run,
     statement_credit,
     statement_mark_paid,
     statement_set_mark,
 )
 
 __all__ = [
-    "bank_credit_purchase", "billing_run", "contract_fee_statement_issue", "customer_lock",
-    "hold_override_create", "hold_override_revoke", "quote_accept", "quote_create",
-    "quote_decline", "statement_credit", "statement_mark_paid", "statement_set_mark",
+    "billing_run", "contract_fee_statement_issue", "contract_renew", "hold_override_create",
+    "hold_override_revoke", "prepaid_purchase_create", "prepaid_purchase_price", "quote_accept",
+    "quote_create", "quote_decline", "statement_credit", "statement_mark_paid",
+    "statement_set_mark",
 ]

@@ -29,19 +29,31 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.models import User
 from supportdesk.billing.models import (
     BillingRun,
     BillingSettings,
-    LedgerReason,
     Quote,
     Statement,
     StatementCounter,
     StatementLine,
 )
-from supportdesk.billing.services.ledgers import bank_post, customer_lock
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
 from supportdesk.common.text import clean_text
+from supportdesk.common.transactions import with_lock_retry
+from supportdesk.contracts.selectors import (
+    calendar_get_default,
+    tariff_to_domain,
+    tariff_version_in_force,
+)
+from supportdesk.customers.models import Customer
+from supportdesk.domain.money import quantize_money
+from supportdesk.domain.pricing import ExpenseKind, price_expense, statement_totals
+from supportdesk.entitlements.models import HourBank, LedgerReason
+from supportdesk.entitlements.services import bank_post, customer_lock
+from supportdesk.tickets.models import Ticket
+from supportdesk.worklog.models import Expense, WorkEntry
 
 RUN_ONLY_MANAGERS = _("Only managers run billing, issue statements and credits.")
 RUN_BAD_PERIOD = _("The period must end on or after the day it starts.")
@@ -52,7 +64,6 @@ CREDIT_NOTHING_LEFT = _("Nothing is left to credit on this statement.")
 PAID_NOT_ALLOWED = _("Only an issued statement can be marked as paid.")
 MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to 20.")
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
-FEE_ALREADY_ISSUED = _("The fee statement of this contract was already issued.")
 
 CHUNK = 500
 
@@ -67,8 +78,6 @@ def billing_settings() -> BillingSettings:
 
 
 def _tz():
-    from supportdesk.contracts.selectors import calendar_get_default
-
     return calendar_get_default().tz
 
 
@@ -131,7 +140,7 @@ def _insert_lines(lines: list[StatementLine]) -> None:
             ))
 
 
-def _customer_snapshot(customer) -> dict:
+def customer_snapshot(customer) -> dict:
     place = " ".join(x for x in (customer.postal_code, customer.city) if x)
     address = ", ".join(x for x in (customer.address, place) if x)
     return {"customer_name": customer.name, "customer_address": address[:320],
@@ -139,11 +148,9 @@ def _customer_snapshot(customer) -> dict:
             "customer_tax_office": customer.tax_office}
 
 
-def _issue(*, statement: Statement, lines: list[StatementLine], now: datetime, by,
+def issue_statement(*, statement: Statement, lines: list[StatementLine], now: datetime, by,
            settings: BillingSettings, tz=None) -> Statement:
     """Number, total and save ``statement`` with ``lines`` (inside the caller's transaction)."""
-    from supportdesk.domain.pricing import statement_totals
-
     totals = statement_totals([(line.net_amount, line.vat_rate) for line in lines])
     local_today = timezone.localtime(now, tz or _tz()).date()
     statement.year = local_today.year
@@ -257,9 +264,6 @@ def _work_lines(entry: _EntryRow) -> list[StatementLine]:
 
 
 def _expense_line(expense, tariff) -> StatementLine:
-    from supportdesk.domain.money import quantize_money
-    from supportdesk.domain.pricing import ExpenseKind, price_expense
-
     if expense.kind in {k.value for k in ExpenseKind}:
         priced = price_expense(expense.kind, expense.amount, tariff=tariff,
                                on=expense.incurred_on)
@@ -306,30 +310,22 @@ class _RunContext:
     def technician_name(self, user_id: int) -> str:
         name = self.technicians.get(user_id)
         if name is None:
-            from supportdesk.accounts.models import User
-
             user = User.objects.only("first_name", "last_name", "username").get(pk=user_id)
             name = self.technicians[user_id] = user.get_full_name() or user.get_username()
         return name
 
     def tariff_on(self, day: date):
-        from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
-
         if day not in self.tariffs:
             self.tariffs[day] = tariff_to_domain(tariff_version_in_force(day))
         return self.tariffs[day]
 
 
 def _unbilled_entries(ctx: _RunContext):
-    from supportdesk.worklog.models import WorkEntry
-
     return WorkEntry.objects.filter(locked_at__isnull=True, started_at__gte=ctx.start,
                                     started_at__lt=ctx.end)
 
 
 def _unbilled_expenses(ctx: _RunContext):
-    from supportdesk.worklog.models import Expense
-
     return Expense.objects.filter(locked_at__isnull=True, incurred_on__gte=ctx.period_start,
                                   incurred_on__lte=ctx.period_end)
 
@@ -359,10 +355,6 @@ def _accepted_quote_tickets(ticket_ids: Iterable[int]) -> set[int]:
 def _bill_customer(*, customer_id: int, ctx: _RunContext,
                    customer_snapshot: dict | None = None) -> _CustomerResult:
     """Bill one customer in one transaction, under the per-customer lock."""
-    from supportdesk.customers.models import Customer
-    from supportdesk.tickets.models import Ticket
-    from supportdesk.worklog.models import Expense, WorkEntry
-
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A run is idempotent and re-runnable: it need not wait for each customer's WAL
@@ -410,12 +402,12 @@ def _bill_customer(*, customer_id: int, ctx: _RunContext,
                 else:
                     lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
         if customer_snapshot is None:
-            customer_snapshot = _customer_snapshot(Customer.objects.get(pk=customer_id))
+            customer_snapshot = customer_snapshot(Customer.objects.get(pk=customer_id))
         statement = Statement(
             kind=Statement.Kind.PERIOD, series=ctx.settings.statement_series,
             customer_id=customer_id, period_start=ctx.period_start,
             period_end=ctx.period_end, billing_run=ctx.run, **customer_snapshot)
-        _issue(statement=statement, lines=lines, now=ctx.now, by=ctx.by,
+        issue_statement(statement=statement, lines=lines, now=ctx.now, by=ctx.by,
                settings=ctx.settings, tz=ctx.tz)
         # Lock exactly what was billed (by primary key, still unlocked: a count that does
         # not match means someone else billed them, and the customer is rolled back).
@@ -445,10 +437,6 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
     database connection (PostgreSQL only; the per-customer lock and the counter row keep it
     exactly as safe as two runs started at once).
     """
-    from supportdesk.billing.models import HourBank
-    from supportdesk.customers.models import Customer
-    from supportdesk.worklog.services.entries import with_lock_retry
-
     if by is not None:
         ensure_manager(by, RUN_ONLY_MANAGERS)
     if period_end < period_start:
@@ -474,7 +462,7 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
         # The per-customer lock rows and the customers' snapshots, once per chunk.
         HourBank.objects.bulk_create([HourBank(customer_id=i) for i in ids],
                                      ignore_conflicts=True)
-        snapshots = {c.pk: _customer_snapshot(c) for c in Customer.objects.filter(pk__in=ids)}
+        snapshots = {c.pk: customer_snapshot(c) for c in Customer.objects.filter(pk__in=ids)}
 
         def bill(part: list[int], *, in_thread: bool,
                  snapshots: dict = snapshots) -> list[_CustomerResult]:
@@ -521,8 +509,6 @@ def statement_credit(*, statement: Statement, by, reason: str,
     expenses released (unlocked) so that they can be corrected and billed again. Crediting
     prepaid hours takes them back out of the bank (refused if they were already used).
     """
-    from supportdesk.worklog.models import Expense, WorkEntry
-
     ensure_manager(by, RUN_ONLY_MANAGERS)
     reason = clean_text(reason or "").strip()
     if not reason:
@@ -570,7 +556,7 @@ def statement_credit(*, statement: Statement, by, reason: str,
                               net_amount=-line.net_amount, vat_rate=line.vat_rate)
                 for line in chosen
             ]
-            _issue(statement=credit, lines=credit_lines, now=now, by=by, settings=settings)
+            issue_statement(statement=credit, lines=credit_lines, now=now, by=by, settings=settings)
             StatementLine.objects.filter(pk__in=[x.pk for x in chosen]).update(credited_at=now)
             WorkEntry.objects.filter(pk__in=[x.work_entry_id for x in chosen
                                              if x.work_entry_id]).update(locked_at=None)
@@ -582,8 +568,6 @@ def statement_credit(*, statement: Statement, by, reason: str,
                 original._history_user = by
                 original.save(update_fields=["status", "updated_at"])
             return credit
-
-    from supportdesk.worklog.services.entries import with_lock_retry
 
     return with_lock_retry(run)
 
@@ -616,62 +600,3 @@ def statement_set_mark(*, statement: Statement, mark: str, by) -> Statement:
         current._history_user = by
         current.save(update_fields=["mark", "updated_at"])
     return current
-
-
-# --------------------------------------------------------------------------- fees, prepaid
-
-
-def contract_fee_statement_issue(*, contract, by, now: datetime | None = None
-                                 ) -> Statement | None:
-    """§4: the annual fee of ``contract`` as its own statement (once per contract).
-
-    ``None`` when there is nothing to bill (a Free-tier contract pays by prepaid hours).
-    """
-    from supportdesk.contracts.selectors import tariff_to_domain
-
-    ensure_manager(by, RUN_ONLY_MANAGERS)
-    if contract.annual_fee <= 0:
-        return None
-    now = now or timezone.now()
-    settings = billing_settings()
-    with transaction.atomic():
-        customer_lock(customer_id=contract.customer_id)
-        if Statement.objects.filter(contract=contract,
-                                    kind=Statement.Kind.CONTRACT_FEE).exists():
-            raise ApplicationError(FEE_ALREADY_ISSUED, code="fee_issued")
-        tariff = tariff_to_domain(contract.tariff_version)
-        customer = contract.customer
-        statement = Statement(
-            kind=Statement.Kind.CONTRACT_FEE, series=settings.statement_series,
-            customer=customer, contract=contract, period_start=contract.starts_on,
-            period_end=contract.ends_on, **_customer_snapshot(customer))
-        line = StatementLine(
-            kind=StatementLine.Kind.CONTRACT_FEE, description=str(contract)[:300],
-            data={"contract": contract.pk, "tier": contract.tier,
-                  "starts_on": contract.starts_on.isoformat(),
-                  "ends_on": contract.ends_on.isoformat()},
-            net_amount=contract.annual_fee, vat_rate=tariff.vat_rate_on(contract.starts_on))
-        return _issue(statement=statement, lines=[line], now=now, by=by, settings=settings)
-
-
-def bank_credit_purchase(*, purchase, by, now: datetime | None = None) -> Statement:
-    """Credit a prepaid purchase to the customer's bank (§4) and issue its statement."""
-    from supportdesk.contracts.selectors import tariff_to_domain
-
-    now = now or timezone.now()
-    settings = billing_settings()
-    with transaction.atomic():
-        bank = customer_lock(customer_id=purchase.customer_id)
-        bank_post(bank=bank, minutes=purchase.hours * 60, reason=LedgerReason.PURCHASE,
-                  purchase=purchase, actor=by)
-        tariff = tariff_to_domain(purchase.tariff_version)
-        customer = purchase.customer
-        statement = Statement(kind=Statement.Kind.PREPAID, series=settings.statement_series,
-                              customer=customer, period_start=purchase.purchased_on,
-                              period_end=purchase.purchased_on, **_customer_snapshot(customer))
-        line = StatementLine(
-            kind=StatementLine.Kind.PREPAID, description=f"{purchase.hours} h",
-            data={"purchase": purchase.pk, "hours": purchase.hours},
-            minutes=purchase.hours * 60, net_amount=purchase.price,
-            vat_rate=tariff.vat_rate_on(purchase.purchased_on))
-        return _issue(statement=statement, lines=[line], now=now, by=by, settings=settings)

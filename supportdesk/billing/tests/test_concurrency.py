@@ -12,16 +12,13 @@ import pytest
 from django.db import close_old_connections, connection
 
 from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory
-from supportdesk.billing.models import BankLedgerEntry, HourBank, Statement, StatementLine
-from supportdesk.billing.services import billing_run
+from supportdesk.billing.models import Statement, StatementLine
+from supportdesk.billing.services import billing_run, prepaid_purchase_create
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.services import (
-    calendar_seed_default,
-    prepaid_purchase_create,
-    tariff_seed_default,
-)
+from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
 from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.entitlements.models import BankLedgerEntry, HourBank
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import WorkEntry
 from supportdesk.worklog.services.entries import work_entry_create

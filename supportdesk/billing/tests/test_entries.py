@@ -6,17 +6,17 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from supportdesk.billing.models import (
+from supportdesk.billing.services import prepaid_purchase_create
+from supportdesk.common.choices import Channel, Tier
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.models import ImmutableRowError
+from supportdesk.contracts.tests.factories import ContractFactory
+from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
     BankLedgerEntry,
     HourBank,
-    ImmutableRowError,
 )
-from supportdesk.common.choices import Channel, Tier
-from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.services import prepaid_purchase_create
-from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Expense, WorkEntry

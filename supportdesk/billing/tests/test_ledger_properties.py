@@ -159,7 +159,7 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     @rule(hours=st.integers(min_value=1, max_value=3))
     def top_up(self, hours):
-        from supportdesk.contracts.services import prepaid_purchase_create
+        from supportdesk.billing.services import prepaid_purchase_create
 
         prepaid_purchase_create(customer=self.customer, hours=hours, on=dt.date(2026, 1, 2),
                                 by=self.manager)
@@ -202,7 +202,7 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     @invariant()
     def bank_balance_is_the_ledger_sum(self):
-        from supportdesk.billing.models import BankLedgerEntry, HourBank
+        from supportdesk.entitlements.models import BankLedgerEntry, HourBank
 
         bank = HourBank.objects.filter(customer=self.customer).first()
         ledger = BankLedgerEntry.objects.filter(customer=self.customer).aggregate(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from supportdesk.billing.models import BankLedgerEntry, Statement
-from supportdesk.contracts.models import PrepaidPurchase
+from supportdesk.billing.models import Statement
+from supportdesk.entitlements.models import BankLedgerEntry, PrepaidPurchase
 
 pytestmark = pytest.mark.django_db
 

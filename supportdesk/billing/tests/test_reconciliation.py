@@ -7,21 +7,24 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from supportdesk.billing.models import (
+from supportdesk.billing.models import Statement, StatementLine
+from supportdesk.billing.services import (
+    billing_run,
+    prepaid_purchase_create,
+    quote_accept,
+    quote_create,
+)
+from supportdesk.common.choices import Channel, Tier
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.contracts.tests.factories import ContractFactory
+from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
     BankLedgerEntry,
     HourBank,
-    Statement,
-    StatementLine,
 )
-from supportdesk.billing.selectors import customer_balances
-from supportdesk.billing.services import billing_run, quote_accept, quote_create
-from supportdesk.common.choices import Channel, Tier
-from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.services import prepaid_purchase_create
-from supportdesk.contracts.tests.factories import ContractFactory
-from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Expense, WorkEntry

@@ -15,6 +15,7 @@ from supportdesk.billing.models import (
 )
 from supportdesk.billing.services import (
     billing_run,
+    contract_renew,
     hold_override_create,
     quote_accept,
     quote_create,
@@ -26,7 +27,6 @@ from supportdesk.billing.services import holds as holds_svc
 from supportdesk.billing.services import statements as st_svc
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.services import contract_renew
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory

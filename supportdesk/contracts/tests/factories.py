@@ -3,7 +3,8 @@ import datetime as dt
 import factory
 
 from supportdesk.common.choices import Tier
-from supportdesk.contracts.models import Contract, PrepaidPurchase, TariffVersion
+from supportdesk.contracts.models import Contract, TariffVersion
+from supportdesk.entitlements.models import PrepaidPurchase
 
 
 class ContractFactory(factory.django.DjangoModelFactory):

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 
 from supportdesk.accounts.models import User
 from supportdesk.catalog.tests.factories import ProductFactory
-from supportdesk.contracts.models import Closure, Contract, PrepaidPurchase, WorkingCalendar
+from supportdesk.contracts.models import Closure, Contract, WorkingCalendar
 from supportdesk.customers.models import Licence
 from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.entitlements.models import PrepaidPurchase
 
 
 def _refused(make) -> None:

@@ -5,7 +5,7 @@ engine's (``supportdesk.domain.pricing.price_work``); this module gathers its in
 database (tariff version in force on the entry's local date, the default working calendar,
 the contract in force → tier, what is left of the included hours and of the prepaid bank),
 stores the snapshot on the entry and posts the draws to the append-only ledgers, all in one
-transaction under the per-customer lock (``billing.services.ledgers.customer_lock``):
+transaction under the per-customer lock (``entitlements.services.customer_lock``):
 
 * two technicians saving at the same moment cannot both spend the last prepaid hour (the
   second one sees the bank after the first committed, and is billed at the rate);
@@ -19,15 +19,12 @@ Out-of-scope work (§10) never draws included or prepaid hours: it needs a separ
 from __future__ import annotations
 
 import math
-import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +32,26 @@ from supportdesk.common.choices import Channel, Tier, WorkKind
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
+from supportdesk.common.transactions import with_lock_retry
+from supportdesk.contracts.selectors import (
+    calendar_get_default,
+    contract_in_force,
+    tariff_to_domain,
+    tariff_version_in_force,
+)
+from supportdesk.domain.contract_years import contract_year_of
+from supportdesk.domain.money import quantize_money
+from supportdesk.domain.pricing import WorkItem, price_flat_fee, price_work
+from supportdesk.entitlements.models import HourBank, LedgerReason
+from supportdesk.entitlements.selectors import minutes_held_by_entry
+from supportdesk.entitlements.services import (
+    allowance_balance_get,
+    allowance_post,
+    bank_post,
+    customer_lock,
+    ledgers_reverse_entry,
+)
+from supportdesk.tickets.models import TicketEvent
 from supportdesk.worklog.models import Expense, WorkEntry
 
 ENTRY_ONLY_STAFF = _("Only the vendor's staff record support time (§8).")
@@ -54,7 +71,6 @@ ENTRY_UNKNOWN_FIELD = _("These fields cannot be changed here: %(fields)s.")
 ENTRY_IDEMPOTENCY_CONFLICT = _(
     "This form was already submitted with different values. Reload the page and try again."
 )
-ENTRY_BUSY = _("The database is busy; nothing was saved. Please try again.")
 EXPENSE_ONLY_STAFF = _("Only the vendor's staff record expenses.")
 EXPENSE_BAD_KIND = _("Choose a valid kind of expense.")
 EXPENSE_BAD_AMOUNT = _("An expense must be an amount in euros of at least 0,00.")
@@ -201,26 +217,6 @@ def _minutes_between(started_at: datetime, ended_at: datetime) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
-def with_lock_retry(fn: Callable[[], T], *, attempts: int = 6) -> T:
-    """Run ``fn`` (one whole transaction) again when SQLite reports lock contention.
-
-    PostgreSQL waits on row locks instead; an outer transaction is never retried here
-    (its caller owns the retry), and a failed attempt has rolled back completely.
-    """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except OperationalError as exc:
-            conn = transaction.get_connection()
-            if conn.in_atomic_block or "locked" not in str(exc).lower() \
-                    or attempt == attempts - 1:
-                if "locked" in str(exc).lower() and not conn.in_atomic_block:
-                    raise ApplicationError(ENTRY_BUSY, code="busy") from exc
-                raise
-            _time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 # --------------------------------------------------------------------------- pricing
 
 
@@ -235,13 +231,6 @@ class _Context:
 
 
 def _context(*, ticket, started_at: datetime) -> _Context:
-    from supportdesk.contracts.selectors import (
-        calendar_get_default,
-        contract_in_force,
-        tariff_to_domain,
-        tariff_version_in_force,
-    )
-
     calendar = calendar_get_default()
     local_day = started_at.astimezone(calendar.tz).date()
     row = tariff_version_in_force(local_day)
@@ -252,25 +241,9 @@ def _context(*, ticket, started_at: datetime) -> _Context:
                     contract=contract, tier=str(tier), local_day=local_day)
 
 
-def _held_by_entry(entry: WorkEntry | None) -> tuple[int, int]:
-    """Minutes ``entry`` currently holds in (allowance, bank): given back before re-pricing."""
-    if entry is None or entry.pk is None:
-        return 0, 0
-    from supportdesk.billing.models import AllowanceLedgerEntry, BankLedgerEntry
-
-    allowance = AllowanceLedgerEntry.objects.filter(work_entry_id=entry.pk).aggregate(
-        s=Sum("minutes"))["s"] or 0
-    bank = BankLedgerEntry.objects.filter(work_entry_id=entry.pk).aggregate(
-        s=Sum("minutes"))["s"] or 0
-    return max(0, -allowance), max(0, -bank)
-
-
 def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: datetime,
            flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
            bank_left: int | None, contract_year: int | None) -> PricedWork:
-    from supportdesk.domain.money import quantize_money
-    from supportdesk.domain.pricing import WorkItem, price_flat_fee, price_work
-
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
     item = WorkItem(channel=channel, started_at=started_at,
@@ -306,8 +279,6 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
 def _pools(*, ticket, channel: str, kind: str, ctx: _Context, bank, lock: bool, actor,
            held: tuple[int, int] = (0, 0)):
     """(allowance balance row or None, allowance left, contract year, bank left)."""
-    from supportdesk.billing.services.ledgers import allowance_balance_get, contract_year_of
-
     terms = ctx.tariff.terms(ctx.tier, channel, kind)
     balance = None
     allowance_left = None
@@ -335,15 +306,13 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
 
     Pass ``entry`` when previewing an edit: the minutes it already holds count as free.
     """
-    from supportdesk.billing.models import HourBank
-
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
     fee = _money(flat_fee, ENTRY_BAD_FLAT_FEE)
     ctx = _context(ticket=ticket, started_at=started_at)
     bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()
-    held = _held_by_entry(entry)
+    held = minutes_held_by_entry(entry)
     same_pool = entry is not None and entry.channel == channel and entry.pricing.get(
         "contract_id") == getattr(ctx.contract, "pk", None)
     if entry is not None and entry.pk and entry.locked_at is None and not same_pool:
@@ -385,9 +354,6 @@ def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedWork, Any]:
 
 def _draw(*, entry: WorkEntry, priced: PricedWork, balance, bank, by) -> None:
     """Post the draws of a saved entry to the ledgers (same transaction, pools locked)."""
-    from supportdesk.billing.models import LedgerReason
-    from supportdesk.billing.services.ledgers import allowance_post, bank_post
-
     if priced.allowance_drawn_minutes:
         allowance_post(balance=balance, minutes=-priced.allowance_drawn_minutes,
                        reason=LedgerReason.DRAW, work_entry=entry, actor=by)
@@ -408,8 +374,6 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     ``idempotency_key`` (a form token): a replay with the same values returns the first
     entry; the same key with different values is refused (RELIABILITY #27).
     """
-    from supportdesk.billing.services.ledgers import customer_lock
-
     ensure_staff(by, ENTRY_ONLY_STAFF)
     ensure_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
@@ -455,8 +419,6 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
 
 
 def _event(entry: WorkEntry, by) -> None:
-    from supportdesk.tickets.models import TicketEvent
-
     TicketEvent.objects.create(
         ticket_id=entry.ticket_id, kind=TicketEvent.Kind.WORK_LOGGED, actor=by,
         data={"entry": entry.pk, "minutes": entry.duration_minutes, "channel": entry.channel,
@@ -469,8 +431,6 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
 
     Called with no changes it only re-prices (e.g. after an emergency was accepted, §7).
     """
-    from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
-
     ensure_staff(by, ENTRY_ONLY_STAFF)
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
     if unknown:
@@ -517,8 +477,6 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
 
 def work_entry_delete(*, entry: WorkEntry, by) -> None:
     """Delete an unbilled entry; its draws go back to the allowance / bank (reversal rows)."""
-    from supportdesk.billing.services.ledgers import customer_lock, ledgers_reverse_entry
-
     ensure_staff(by, ENTRY_ONLY_STAFF)
 
     def run() -> None:
@@ -544,8 +502,6 @@ def work_entry_delete(*, entry: WorkEntry, by) -> None:
 def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, description: str = "",
                    visit=None, by) -> Expense:
     """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's."""
-    from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
-
     if by is None or not getattr(by, "is_vendor_staff", False):
         raise ApplicationError(EXPENSE_ONLY_STAFF, code="not_staff")
     kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)

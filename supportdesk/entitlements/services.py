@@ -1,4 +1,5 @@
-"""Allowance and prepaid-bank ledgers (§4): append-only rows plus a locked balance row.
+"""Writes of the allowance and prepaid-bank ledgers (§4): append-only rows plus a locked
+balance row.
 
 Every write here runs inside the caller's transaction, after the caller took the
 per-customer lock with :func:`customer_lock`; the CHECK ``balance >= 0`` on the balance rows
@@ -8,21 +9,21 @@ is the last guard, so even a bug in a caller cannot overdraw a bank.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.billing.models import (
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.domain.contract_years import ContractYear
+from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
     BankLedgerEntry,
     HourBank,
     LedgerReason,
+    PrepaidPurchase,
 )
-from supportdesk.common.exceptions import ApplicationError
 
 INSUFFICIENT_HOURS = _("Not enough hours left: the bank or allowance would be overdrawn.")
 LEDGER_NOT_IN_TRANSACTION = "ledger writes must run inside transaction.atomic()"
@@ -44,34 +45,6 @@ def customer_lock(*, customer_id: int, ensure: bool = True) -> HourBank:
     if ensure:  # callers that created the rows in bulk beforehand skip the insert
         HourBank.objects.bulk_create([HourBank(customer_id=customer_id)], ignore_conflicts=True)
     return HourBank.objects.select_for_update().get(customer_id=customer_id)
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
-@dataclass(frozen=True)
-class ContractYear:
-    number: int  # 1 = the contract's first year
-    starts_on: date
-    ends_on: date
-
-
-def contract_year_of(*, contract_starts_on: date, contract_ends_on: date,
-                     day: date) -> ContractYear:
-    """Included hours are yearly (§4): the contract year ``day`` falls in."""
-    n = max(0, day.year - contract_starts_on.year)
-    while n > 0 and add_years(contract_starts_on, n) > day:
-        n -= 1
-    while add_years(contract_starts_on, n + 1) <= day:
-        n += 1
-    starts = add_years(contract_starts_on, n)
-    next_start = add_years(contract_starts_on, n + 1)
-    ends = min(contract_ends_on, date.fromordinal(next_start.toordinal() - 1))
-    return ContractYear(number=n + 1, starts_on=starts, ends_on=ends)
 
 
 def allowance_balance_get(*, contract, year: ContractYear, channel: str,
@@ -167,3 +140,20 @@ def ledgers_reverse_entry(*, work_entry, bank: HourBank, actor=None) -> tuple[in
                   work_entry=work_entry, actor=actor)
         bank_back = -held_bank
     return allowance_back, bank_back
+
+
+def prepaid_purchase_record(*, bank: HourBank, customer, hours: int, price, on, tariff_version,
+                            by) -> PrepaidPurchase:
+    """Record a sale of prepaid hours and credit them to the locked ``bank`` (§4).
+
+    The sale itself (who may sell, at what price, its statement) is billing's.
+    """
+    _assert_atomic()
+    purchase = PrepaidPurchase(customer=customer, hours=hours, price=price, purchased_on=on,
+                               tariff_version=tariff_version)
+    purchase.full_clean()
+    purchase._history_user = by
+    purchase.save()
+    bank_post(bank=bank, minutes=hours * 60, reason=LedgerReason.PURCHASE, purchase=purchase,
+              actor=by)
+    return purchase
