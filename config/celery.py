@@ -1,11 +1,10 @@
 """The Celery app ``supportdesk``: Redis broker from settings (CELERY_BROKER_URL).
 
 Periodic jobs are listed once in ``BEAT_JOBS``; Celery beat and the in-process scheduler of
-the embedded install (``supportdesk.tickets.scheduler``) both read it, so they run the same
+the embedded install (``config.scheduler``) both read it, so they run the same
 task functions. Without a broker, tasks run eagerly (settings CELERY_TASK_ALWAYS_EAGER).
 """
 
-import importlib.util
 import os
 from typing import NamedTuple
 
@@ -20,8 +19,8 @@ class Job(NamedTuple):
     every_seconds: float
 
 
-#: The periodic jobs. A job whose module is missing is skipped; each task is idempotent, so
-#: running it again (or from two schedulers) does no harm.
+#: The periodic jobs (every one must resolve: see supportdesk/ops/tests/test_scheduler.py);
+#: each task is idempotent, so running it again (or from two schedulers) does no harm.
 BEAT_JOBS: dict[str, Job] = {
     "sla-scan": Job("supportdesk.tickets.tasks.sla_scan",
                     "supportdesk.tickets.tasks.sla_scan", 60.0),
@@ -38,16 +37,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def _module_exists(dotted: str) -> bool:
-    # find_spec imports only the parent packages (no models), so this is safe at import time.
-    try:
-        return importlib.util.find_spec(dotted.rpartition(".")[0]) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 app.conf.beat_schedule = {
     name: {"task": job.task_name, "schedule": job.every_seconds}
     for name, job in BEAT_JOBS.items()
-    if _module_exists(job.path)
 }

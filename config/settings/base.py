@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "supportdesk.portal",
     "supportdesk.api",
     "supportdesk.mail",
+    "supportdesk.ops",
 ]
 
 MIDDLEWARE = [

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.common.text import fold
 from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
 from supportdesk.customers.models import Customer
+from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 
 from .models import ChannelMonth, SlaMonth
@@ -29,7 +29,6 @@ from .models import ChannelMonth, SlaMonth
 ATHENS = ZoneInfo("Europe/Athens")
 DASHBOARD_MONTHS = 12
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER]
-CUSTOMER_SEARCH_LIMIT = 20
 
 
 # ----------------------------------------------------------------------------- months
@@ -239,21 +238,6 @@ def open_load(*, cutoff: datetime) -> list[LoadRow]:
     return result
 
 
-# ----------------------------------------------------------------------------- customers
-
-
-def customer_search(*, q: str, limit: int = CUSTOMER_SEARCH_LIMIT) -> list[Customer]:
-    """Active customers whose folded name, tax number or city contain every word of ``q``
-    (so "αλφα" finds "Κοσμήματα Άλφα"); staff only (the views check)."""
-    terms = fold(q)[:100].split()[:5]
-    if not terms:
-        return []
-    condition = Q(is_active=True)
-    for term in terms:
-        condition &= Q(search_text__contains=term)
-    return list(Customer.objects.filter(condition).order_by("name", "pk")[:limit])
-
-
 # ----------------------------------------------------------------------------- standing
 
 
@@ -313,9 +297,7 @@ def customer_standing(*, customer: Customer, today: date) -> Standing:
         terms = _tier_terms(contract, tier, today)
     except ApplicationError:
         terms = None
-    balances_of = _billing_function("customer_balances")
-    balances = (balances_of(customer_id=customer.pk, contract=contract)
-                if balances_of is not None else None)
+    balances = customer_balances(customer_id=customer.pk, contract=contract)
     if terms is not None:
         standing.uses_bank = terms.uses_prepaid_bank
         rows = {}

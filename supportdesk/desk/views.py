@@ -30,6 +30,7 @@ from supportdesk.common.choices import Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
 from supportdesk.customers.models import Customer
+from supportdesk.customers.selectors import customer_search
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets import services as ticket_services
 from supportdesk.tickets.models import Ticket
@@ -49,7 +50,7 @@ from .forms import (
     TicketNewForm,
     category_choices,
 )
-from .selectors import customer_search, customer_standing, dashboard_get
+from .selectors import customer_standing, dashboard_get
 
 # Multipart overhead allowed on top of the attachment limit before the body is refused
 # unread (a 1 GB upload is turned away without being spooled to disk).

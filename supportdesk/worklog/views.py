@@ -24,13 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import staff_required
-from supportdesk.desk.selectors import customer_search
+from supportdesk.customers.selectors import customer_search
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services.emergencies import (
-    emergency_accept,
-    emergency_decline,
-    emergency_intake,
-)
 from supportdesk.worklog import selectors
 from supportdesk.worklog.forms import (
     EmergencyDecisionForm,
@@ -46,6 +41,11 @@ from supportdesk.worklog.forms import (
 from supportdesk.worklog.ical import visits_to_ical
 from supportdesk.worklog.models import WorkEntry
 from supportdesk.worklog.pricing_display import priced_work_summary
+from supportdesk.worklog.services.emergencies import (
+    emergency_accept,
+    emergency_decline,
+    emergency_intake,
+)
 from supportdesk.worklog.services.entries import (
     work_entry_create,
     work_entry_delete,

@@ -22,7 +22,7 @@ from django.db import connection
 
 from supportdesk.billing.models import Statement
 from supportdesk.billing.services import billing_run, prepaid_purchase_create
-from supportdesk.common import backup as backup_mod
+from supportdesk.ops import backup as backup_mod
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.contracts.tests.factories import ContractFactory

@@ -3,7 +3,6 @@
 lifecycle: intake, status, replies, assignment, scope (§10), prerequisites (§11)
 sla: the response clock through the rules engine (§4, §6)
 attachments: checked uploads (RELIABILITY #21, #22)
-emergencies: §7 intake assessment (part B)
 """
 
 from .attachments import attachment_add, attachment_check, sanitize_filename

@@ -182,37 +182,3 @@ def test_a_real_celery_worker_runs_the_scan(config):
         app.conf.update(**old)
     assert ticket.sla_breach_sent_at is not None
     assert len(mail.outbox) == 1
-
-
-@pytest.mark.django_db
-def test_in_process_scheduler_runs_the_same_task(config, monkeypatch):
-    from config.celery import BEAT_JOBS, Job
-    from supportdesk.tickets import scheduler
-
-    calls = []
-    monkeypatch.setitem(BEAT_JOBS, "sla-scan", Job("supportdesk.tickets.tasks.sla_scan",
-                                                    "supportdesk.tickets.tasks.sla_scan", 60))
-    monkeypatch.setattr("supportdesk.tickets.tasks.sla_scan.run",
-                        lambda now=None: calls.append("sla") or {})
-    for name in [n for n in BEAT_JOBS if n != "sla-scan"]:
-        monkeypatch.delitem(BEAT_JOBS, name)
-    scheduler.run_forever(threading.Event(), tick_seconds=0, max_cycles=3)
-    # due once at start, then not again within its 60 s interval
-    assert calls == ["sla"]
-    assert "sla-scan" in scheduler.due_jobs(1e12, {"sla-scan": 0})
-
-
-@pytest.mark.parametrize("job_name", ["sla-scan", "billing-monthly-run", "desk-dashboard-refresh"])
-def test_every_periodic_job_names_a_real_task(job_name):
-    # Beat sends the task name and the in-process scheduler imports the path: both must
-    # resolve, or the job silently never runs.
-    import importlib
-
-    from config.celery import BEAT_JOBS, app
-
-    job = BEAT_JOBS[job_name]
-    module, _, attr = job.path.rpartition(".")
-    task = getattr(importlib.import_module(module), attr)
-    assert task.name == job.task_name
-    assert job.task_name in app.tasks
-    assert job_name in app.conf.beat_schedule

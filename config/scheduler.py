@@ -1,10 +1,12 @@
 """The in-process scheduler of the embedded install (no Celery broker configured).
 
+Deployment wiring, like ``config/celery.py``: no app imports it; the ``ops`` commands start it.
+
 It runs the very task functions Celery beat runs (``config/celery.py`` ``BEAT_JOBS``), called
 directly in this process on a timer: one code path. Started as a daemon thread by
 ``manage.py rundesk`` (``start_in_process_scheduler``) or in the foreground by
 ``manage.py run_scheduler``. Several processes running it at once are safe: each notice is
-claimed by an atomic ``UPDATE ... WHERE ... IS NULL`` (see ``tickets/tasks.py``).
+claimed by an atomic ``UPDATE ... WHERE ... IS NULL`` (see ``supportdesk/tickets/tasks.py``).
 """
 
 import importlib
@@ -23,13 +25,10 @@ _started: threading.Thread | None = None
 _lock = threading.Lock()
 
 
-def _resolve(dotted: str) -> Callable | None:
+def resolve(dotted: str) -> Callable:
+    """The task function a job names; a missing module or name raises (never skipped)."""
     module_name, _, attr = dotted.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, attr, None)
+    return getattr(importlib.import_module(module_name), attr)
 
 
 def due_jobs(now_monotonic: float, last_run: dict[str, float]) -> list[str]:
@@ -40,9 +39,7 @@ def due_jobs(now_monotonic: float, last_run: dict[str, float]) -> list[str]:
 
 def run_job(name: str) -> None:
     """Run one job now, in this thread; an error is logged and never stops the scheduler."""
-    func = _resolve(BEAT_JOBS[name].path)
-    if func is None:
-        return
+    func = resolve(BEAT_JOBS[name].path)
     close_old_connections()
     try:
         # A Celery task object is callable: calling it runs the function body here.
@@ -56,6 +53,8 @@ def run_job(name: str) -> None:
 def run_forever(stop: threading.Event | None = None, *, tick_seconds: float = 5.0,
                 max_cycles: int | None = None) -> None:
     """Run the jobs whenever due until ``stop`` is set (or ``max_cycles`` ticks, for tests)."""
+    for job in BEAT_JOBS.values():  # a job that cannot run stops the scheduler at start
+        resolve(job.path)
     last_run: dict[str, float] = {}
     cycles = 0
     while stop is None or not stop.is_set():

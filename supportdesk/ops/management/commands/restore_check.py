@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from supportdesk.common.backup import restore_check
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.ops.backup import restore_check
 
 
 class Command(BaseCommand):

@@ -34,7 +34,10 @@ from django.db.models import Count, Sum
 from django.db.utils import ConnectionDoesNotExist
 from django.utils import timezone
 
+from supportdesk.billing.models import Statement
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.entitlements.models import AllowanceLedgerEntry, BankLedgerEntry
+from supportdesk.tickets.models import Attachment
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "db.sqlite3"
@@ -104,9 +107,6 @@ def _table_figures(alias: str) -> dict[str, dict]:
 
 
 def _ledger_figures(alias: str) -> dict:
-    from supportdesk.billing.models import Statement
-    from supportdesk.entitlements.models import AllowanceLedgerEntry, BankLedgerEntry
-
     bank = {
         str(row["customer_id"]): row["minutes"]
         for row in BankLedgerEntry.objects.using(alias).order_by("customer_id")
@@ -142,8 +142,6 @@ def _file_sha256(path: Path) -> str:
 
 def _attachment_figures(alias: str, media_root: Path) -> dict[str, str]:
     """sha256 of every attachment's file, keyed by the attachment's uuid."""
-    from supportdesk.tickets.models import Attachment
-
     return {
         str(uuid): _file_sha256(media_root / name)
         for uuid, name in Attachment.objects.using(alias).order_by("uuid")

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from supportdesk.common.backup import backup_create
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.ops.backup import backup_create
 
 
 class Command(BaseCommand):

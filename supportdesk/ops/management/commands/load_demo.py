@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from supportdesk.common.demo import load_demo
+from supportdesk.ops.demo import load_demo
 
 
 class Command(BaseCommand):

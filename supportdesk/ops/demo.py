@@ -15,10 +15,29 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from supportdesk.accounts.models import User
+from supportdesk.billing.models import Statement, VendorProfile
+from supportdesk.billing.services import (
+    billing_run,
+    prepaid_purchase_create,
+    quote_create,
+    statement_mark_paid,
+)
 from supportdesk.catalog.models import Product, Release
+from supportdesk.contracts.selectors import calendar_get_default
 from supportdesk.contracts.services import contract_create
 from supportdesk.customers.models import Customer, Licence
 from supportdesk.customers.services import customer_create
+from supportdesk.tickets.models import Message, Ticket, TicketEvent
+from supportdesk.tickets.services import (
+    ticket_assign,
+    ticket_change_status,
+    ticket_create,
+    ticket_reply,
+)
+from supportdesk.worklog.services.emergencies import emergency_accept, emergency_intake
+from supportdesk.worklog.services.entries import work_entry_create
+from supportdesk.worklog.services.remote import remote_session_record
+from supportdesk.worklog.services.visits import visit_schedule
 
 ATHENS = ZoneInfo("Europe/Athens")
 DEMO_PASSWORD = "demo-2026!"  # noqa: S105 - printed for the demo logins, local use only
@@ -108,8 +127,6 @@ def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
 
 def _vendor() -> None:
     """The vendor's own details, printed on every statement (fictional for the demo)."""
-    from supportdesk.billing.models import VendorProfile
-
     VendorProfile.objects.update_or_create(pk=1, defaults={
         "name": "Jewelsoft Μονοπρόσωπη Ι.Κ.Ε.", "address": "Λεωφ. Συγγρού 120",
         "city": "Αθήνα", "postal_code": "11741", "tax_number": _afm(99),
@@ -196,8 +213,6 @@ def _backdate(ticket, moments: list[dt.datetime]) -> None:
     Services stamp messages and events with the clock; the demo replays a year in a few
     seconds, so it moves those stamps back to the simulated moments (demo data only).
     """
-    from supportdesk.tickets.models import Message, TicketEvent
-
     events = list(TicketEvent.objects.filter(ticket=ticket).order_by("id"))
     for event, moment in zip(events, moments, strict=False):
         TicketEvent.objects.filter(pk=event.pk).update(created_at=moment)
@@ -207,16 +222,6 @@ def _backdate(ticket, moments: list[dt.datetime]) -> None:
 
 
 def _history(rng, customers, products, technicians, manager, today) -> None:
-    from supportdesk.contracts.selectors import calendar_get_default
-    from supportdesk.tickets.models import Ticket
-    from supportdesk.tickets.services import (
-        ticket_assign,
-        ticket_change_status,
-        ticket_create,
-        ticket_reply,
-    )
-    from supportdesk.worklog.services.entries import work_entry_create
-
     calendar = calendar_get_default()
     first_day = today - dt.timedelta(days=365)
     now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=ATHENS)
@@ -279,13 +284,6 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
     """One example of each §-rule a visitor will want to see: an out-of-hours emergency
     (§7), a supervised remote session (§2), an out-of-town visit (§9), an out-of-scope
     request awaiting its quote (§10)."""
-    from supportdesk.billing.services import quote_create
-    from supportdesk.tickets.services import ticket_create, ticket_reply
-    from supportdesk.tickets.services.emergencies import emergency_accept, emergency_intake
-    from supportdesk.worklog.services.entries import work_entry_create
-    from supportdesk.worklog.services.remote import remote_session_record
-    from supportdesk.worklog.services.visits import visit_schedule
-
     tech = technicians[0]
     business = customers[0]
     last_saturday = (now - dt.timedelta(days=(now.weekday() - 5) % 7 or 7)).replace(hour=11)
@@ -340,17 +338,12 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
 
 
 def _prepaid(customer, manager, day, *, hours: int) -> None:
-    from supportdesk.billing.services import prepaid_purchase_create
-
     prepaid_purchase_create(customer=customer, hours=hours, on=day, by=manager)
 
 
 def _billing(manager, today: dt.date) -> None:
     """Bill every finished month; customers pay everything but the last two months, and
     one of them leaves an older statement unpaid, so it is on support hold (§11)."""
-    from supportdesk.billing.models import Statement
-    from supportdesk.billing.services import billing_run, statement_mark_paid
-
     month = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     this_month = today.replace(day=1)
     while month < this_month:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.tickets.models import Ticket, TicketEvent
-from supportdesk.tickets.services.emergencies import (
+from supportdesk.worklog.services.emergencies import (
     EMERGENCY_NOT_PENDING,
     EMERGENCY_ONLY_STAFF,
     EMERGENCY_REASON_REQUIRED,

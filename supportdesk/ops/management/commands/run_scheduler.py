@@ -9,7 +9,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from config.celery import BEAT_JOBS
-from supportdesk.tickets.scheduler import run_forever, run_job
+from config.scheduler import run_forever, run_job
 
 
 class Command(BaseCommand):
