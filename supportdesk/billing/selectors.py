@@ -15,7 +15,11 @@ from django.http import Http404
 
 from supportdesk.billing.models import HoldOverride, Quote, Statement
 from supportdesk.common.choices import Channel
+from supportdesk.common.permissions import is_vendor_staff
+from supportdesk.common.text import fold
+from supportdesk.contracts.selectors import contract_in_force, contract_list_ending_between
 from supportdesk.entitlements.selectors import Balances, customer_balances
+from supportdesk.worklog.models import WorkEntry
 
 RENEWAL_WINDOW_DAYS = 60
 
@@ -83,8 +87,6 @@ def customer_hold_state(customer, today: date) -> HoldState:
 
 def statement_list(*, filters: dict | None = None) -> QuerySet[Statement]:
     """Staff list with simple filters: customer (id or folded name), status, kind, year."""
-    from supportdesk.common.text import fold
-
     filters = filters or {}
     qs = Statement.objects.select_related("customer").order_by("-issued_at", "-id")
     if filters.get("status") in Statement.Status.values:
@@ -111,7 +113,7 @@ def statement_list(*, filters: dict | None = None) -> QuerySet[Statement]:
 def statement_get_for_user(*, user, statement_id: int) -> Statement:
     """Staff: any statement; a customer user: only their own customer's; else 404."""
     qs = Statement.objects.select_related("customer", "credits", "contract")
-    if getattr(user, "is_vendor_staff", False):
+    if is_vendor_staff(user):
         pass
     elif getattr(user, "is_customer_user", False) and user.customer_id:
         qs = qs.filter(customer_id=user.customer_id).exclude(status=Statement.Status.DRAFT)
@@ -133,8 +135,6 @@ def quotes_for_ticket(*, ticket_id: int) -> QuerySet[Quote]:
 
 def renewal_list(*, today: date, days: int = RENEWAL_WINDOW_DAYS):
     """Contracts ending in the next ``days`` days that were not renewed yet (§4)."""
-    from supportdesk.contracts.selectors import contract_list_ending_between
-
     return contract_list_ending_between(today, today + timedelta(days=days))
 
 
@@ -171,8 +171,6 @@ class UsageReport:
 def usage_report(*, customer, period_start: date, period_end: date) -> UsageReport:
     """Hours by channel in the period (local days), allowance used/left, bank left."""
     from supportdesk.billing.services.statements import _tz, period_bounds
-    from supportdesk.contracts.selectors import contract_in_force
-    from supportdesk.worklog.models import WorkEntry
 
     start, end = period_bounds(period_start, period_end, _tz())
     agg = {

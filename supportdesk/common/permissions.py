@@ -1,7 +1,10 @@
-"""Who may reach what. Every staff view is wrapped by one of these; customers get 404/403.
+"""Who may reach what: the one place that says who is vendor staff and who is a manager.
 
-Views never decide access inline: they use these decorators, and per-object access goes
-through permission-scoped selectors (``*_get_for_user``) that raise Http404.
+Every staff view is wrapped by one of these decorators; customers get 404/403. Views never
+decide access inline: they use these decorators, and per-object access goes through
+permission-scoped selectors (``*_get_for_user``) that raise Http404. Services, admin
+classes and selectors ask ``is_vendor_staff``/``is_manager`` (safe for ``None`` and the
+anonymous user) or refuse with ``ensure_staff``/``ensure_manager``.
 """
 
 from collections.abc import Callable
@@ -16,6 +19,16 @@ from .exceptions import ApplicationError
 
 STAFF_ONLY = _("Only our staff can do this.")
 MANAGERS_ONLY = _("Only a manager can do this.")
+
+
+def is_vendor_staff(user) -> bool:
+    """Active vendor staff (technician or manager); ``False`` for ``None`` and anonymous."""
+    return bool(user is not None and getattr(user, "is_vendor_staff", False))
+
+
+def is_manager(user) -> bool:
+    """An active manager; ``False`` for ``None`` and anonymous."""
+    return bool(user is not None and getattr(user, "is_manager", False))
 
 
 def _guard(test: Callable) -> Callable:
@@ -35,8 +48,8 @@ def _guard(test: Callable) -> Callable:
     return decorator
 
 
-staff_required = _guard(lambda user: user.is_vendor_staff)
-manager_required = _guard(lambda user: user.is_manager)
+staff_required = _guard(is_vendor_staff)
+manager_required = _guard(is_manager)
 
 
 def customer_required(view: Callable) -> Callable:
@@ -58,11 +71,11 @@ def customer_required(view: Callable) -> Callable:
 
 def ensure_staff(user, message=STAFF_ONLY) -> None:
     """Refuse unless ``user`` is active vendor staff (technician or manager)."""
-    if user is None or not getattr(user, "is_vendor_staff", False):
+    if not is_vendor_staff(user):
         raise ApplicationError(message, code="not_staff")
 
 
 def ensure_manager(user, message=MANAGERS_ONLY) -> None:
     """Refuse unless ``user`` is an active manager."""
-    if user is None or not getattr(user, "is_manager", False):
+    if not is_manager(user):
         raise ApplicationError(message, code="not_manager")

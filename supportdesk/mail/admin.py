@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import is_manager
 
 from .models import InboundMessage
 from .services import mail_reprocess
@@ -45,17 +46,17 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not getattr(request.user, "is_manager", False):
+        if not is_manager(request.user):
             actions.pop("process_again", None)
         return actions
 
     def has_view_permission(self, request, obj=None):
         # Managers read the intake; others need the model permission.
-        return (getattr(request.user, "is_manager", False)
+        return (is_manager(request.user)
                 or super().has_view_permission(request, obj))
 
     def has_module_permission(self, request):
-        return (getattr(request.user, "is_manager", False)
+        return (is_manager(request.user)
                 or super().has_module_permission(request))
 
     def has_add_permission(self, request):
@@ -84,7 +85,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def raw_view(self, request, pk: int):
-        if not getattr(request.user, "is_manager", False):
+        if not is_manager(request.user):
             raise PermissionDenied
         row = get_object_or_404(InboundMessage, pk=pk)
         response = HttpResponse(bytes(row.raw), content_type="application/octet-stream")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel
+from supportdesk.common.permissions import is_vendor_staff
 from supportdesk.customers.models import Customer
 from supportdesk.tickets.models import Ticket
 
@@ -33,13 +34,9 @@ FEED_AHEAD_DAYS = 180
 FEED_LIMIT = 500
 
 
-def _is_staff(user) -> bool:
-    return bool(user is not None and getattr(user, "is_vendor_staff", False))
-
-
 def ticket_get_for_staff(*, user, ticket_id: int) -> Ticket:
     """A request for a staff page; anyone else gets 404 (never a hint that it exists)."""
-    if not _is_staff(user):
+    if not is_vendor_staff(user):
         raise Http404
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
@@ -48,7 +45,7 @@ def ticket_get_for_staff(*, user, ticket_id: int) -> Ticket:
 
 
 def work_entry_get_for_staff(*, user, entry_id: int) -> WorkEntry:
-    if not _is_staff(user):
+    if not is_vendor_staff(user):
         raise Http404
     entry = (
         WorkEntry.objects.select_related("ticket__customer", "technician", "tariff_version")
@@ -60,7 +57,7 @@ def work_entry_get_for_staff(*, user, entry_id: int) -> WorkEntry:
 
 
 def visit_get_for_staff(*, user, visit_id: int) -> Visit:
-    if not _is_staff(user):
+    if not is_vendor_staff(user):
         raise Http404
     visit = (
         Visit.objects.select_related("ticket__customer", "technician")
@@ -130,7 +127,7 @@ class TicketWorkPanel:
 
 def ticket_work_panel(*, ticket: Ticket, user) -> TicketWorkPanel | None:
     """Everything the work panel of a ticket page shows, in five bounded queries."""
-    if not _is_staff(user):
+    if not is_vendor_staff(user):
         return None
     timer = timer_running(technician=user, ticket=ticket)
     entries = list(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import Quote
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 
 QUOTE_ONLY_STAFF = _("Only the vendor's staff propose quotes.")
@@ -25,8 +26,7 @@ QUOTE_NOT_ALLOWED = _("Only the customer of this request or the vendor's staff d
 
 def quote_create(*, ticket, description: str, by, amount=None,
                  estimated_minutes: int | None = None) -> Quote:
-    if by is None or not getattr(by, "is_vendor_staff", False):
-        raise ApplicationError(QUOTE_ONLY_STAFF, code="not_staff")
+    ensure_staff(by, QUOTE_ONLY_STAFF)
     description = clean_text(description or "").strip()
     if not description:
         raise ApplicationError(QUOTE_NEEDS_TEXT, code="description_required")

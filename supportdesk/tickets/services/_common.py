@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import STAFF_ONLY, ensure_staff  # noqa: F401
+from supportdesk.common.permissions import is_vendor_staff as is_staff  # re-exported
 from supportdesk.common.text import clean_text
 
 NOT_ALLOWED = _("You are not allowed to do this.")
@@ -14,10 +15,6 @@ TEXT_REQUIRED = _("%(field)s is required.")
 
 SUBJECT_MAX = 200
 BODY_MAX = 50_000
-
-
-def is_staff(user) -> bool:
-    return bool(user is not None and getattr(user, "is_vendor_staff", False))
 
 
 def ensure_can_act(user, ticket) -> None:

@@ -502,8 +502,7 @@ def work_entry_delete(*, entry: WorkEntry, by) -> None:
 def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, description: str = "",
                    visit=None, by) -> Expense:
     """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's."""
-    if by is None or not getattr(by, "is_vendor_staff", False):
-        raise ApplicationError(EXPENSE_ONLY_STAFF, code="not_staff")
+    ensure_staff(by, EXPENSE_ONLY_STAFF)
     kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)
     value = _money(amount, EXPENSE_BAD_AMOUNT)
     if value is None:
@@ -524,8 +523,7 @@ def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, descrip
 
 
 def expense_delete(*, expense: Expense, by) -> None:
-    if by is None or not getattr(by, "is_vendor_staff", False):
-        raise ApplicationError(EXPENSE_ONLY_STAFF, code="not_staff")
+    ensure_staff(by, EXPENSE_ONLY_STAFF)
     with transaction.atomic():
         current = Expense.objects.select_for_update().filter(pk=expense.pk).first()
         if current is None:

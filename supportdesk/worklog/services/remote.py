@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import RemoteSession
@@ -48,10 +49,8 @@ def remote_session_record(
     by: User,
 ) -> RemoteSession:
     """Record a supervised remote session and its priced work entry, all or nothing."""
-    if not getattr(by, "is_vendor_staff", False) or not getattr(
-        technician, "is_vendor_staff", False
-    ):
-        raise ApplicationError(REMOTE_ONLY_STAFF, code="not_staff")
+    ensure_staff(by, REMOTE_ONLY_STAFF)
+    ensure_staff(technician, REMOTE_ONLY_STAFF)
     tool = clean_text(tool).strip()
     session_id = clean_text(session_id).strip()
     consent_given_by = clean_text(consent_given_by).strip()
