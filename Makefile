@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_ci_$(shell date +%s%N | tail -c 9)
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: setup run test test-sqlite test-pg lint bench clean messages
+.PHONY: setup run test test-fast test-sqlite test-pg lint bench clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint:
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r supportdesk config -x '*/tests/*,*/migrations/*' -ll
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+## The edit-test loop: SQLite, without the slow (property, concurrency) and browser tests
+test-fast: setup
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider -m "not slow and not browser"
 
 test-sqlite:
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider

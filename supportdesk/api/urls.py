@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from supportdesk.api.tickets import router as tickets_router
 from supportdesk.common.exceptions import ApplicationError
 
 api = NinjaAPI(
@@ -35,10 +36,4 @@ def invalid_input(request, exc: NinjaValidationError):
                                status=422)
 
 
-def _mount() -> None:
-    from supportdesk.tickets.apis import router as tickets_router
-
-    api.add_router("/v1/tickets", tickets_router)
-
-
-_mount()
+api.add_router("/v1/tickets", tickets_router)

@@ -7,21 +7,55 @@ another customer's rows (RELIABILITY #1), so a guessed id reveals nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from supportdesk.billing.models import HoldOverride, Quote, Statement
+from supportdesk.billing.models import BillingSettings, HoldOverride, Quote, Statement
 from supportdesk.common.choices import Channel
 from supportdesk.common.permissions import is_vendor_staff
 from supportdesk.common.text import fold
-from supportdesk.contracts.selectors import contract_in_force, contract_list_ending_between
+from supportdesk.contracts.selectors import (
+    calendar_get_default,
+    contract_in_force,
+    contract_list_ending_between,
+)
+from supportdesk.domain.holds import (
+    IssuedStatement,
+    Override,
+    hold_decision,
+    overdue_statements,
+)
 from supportdesk.entitlements.selectors import Balances, customer_balances
 from supportdesk.worklog.models import WorkEntry
 
 RENEWAL_WINDOW_DAYS = 60
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def billing_settings() -> BillingSettings:
+    """The single settings row, created with its defaults on first use."""
+    row = BillingSettings.objects.filter(pk=1).first()
+    if row is None:
+        BillingSettings.objects.bulk_create([BillingSettings(pk=1)], ignore_conflicts=True)
+        row = BillingSettings.objects.get(pk=1)
+    return row
+
+
+def billing_timezone():
+    """Periods are cut in the vendor's local days (its working calendar's zone)."""
+    return calendar_get_default().tz
+
+
+def period_bounds(period_start: date, period_end: date, tz) -> tuple[datetime, datetime]:
+    """[start, end) of a period of local days in ``tz`` (RELIABILITY #36)."""
+    start = datetime.combine(period_start, time(0), tzinfo=tz)
+    end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
 
 
 # --------------------------------------------------------------------------- hold (§11)
@@ -34,7 +68,7 @@ class HoldState:
     ``is_on_hold``: an issued statement is unpaid past its due date plus the grace days and
     no override is in force. ``since``: the first day of the hold. ``override``: the
     override in force, if any (then ``is_on_hold`` is False but ``overdue_statements`` still
-    lists what is owed).
+    lists what is owed). Decided by ``supportdesk.domain.holds.hold_decision``.
     """
 
     is_on_hold: bool
@@ -42,6 +76,7 @@ class HoldState:
     since: date | None = None
     override: HoldOverride | None = None
     grace_days: int = 0
+    reasons: tuple[str, ...] = ()  # the decision's machine keys (``domain.holds.HoldReason``)
 
     @property
     def overdue_total(self) -> Decimal:
@@ -49,34 +84,42 @@ class HoldState:
 
 
 def customer_hold_state(customer, today: date) -> HoldState:
-    """Whether ``customer`` (a Customer or its id) is on support hold on ``today``."""
-    from supportdesk.billing.services.statements import billing_settings
-
+    """Whether ``customer`` (a Customer or its id) is on support hold on ``today``: the rows
+    are read here, the decision is the rules engine's (``domain.holds.hold_decision``)."""
     customer_id = getattr(customer, "pk", customer)
     grace = billing_settings().grace_days
-    overdue = tuple(
-        Statement.objects.filter(customer_id=customer_id, status=Statement.Status.ISSUED,
-                                 total__gt=0, due_on__lt=today - timedelta(days=grace))
-        .exclude(kind=Statement.Kind.CREDIT)
-        .annotate(n_credits=Count("credit_statements"))
-        .order_by("due_on")
+    statements = {
+        s.pk: s
+        for s in Statement.objects.filter(customer_id=customer_id,
+                                          status=Statement.Status.ISSUED)
+        .annotate(credits_total=Sum("credit_statements__total"))
+        .order_by("due_on", "pk")
+    }
+    issued = [
+        # Credit statements carry negative totals: what they gave back is minus their sum.
+        IssuedStatement(due_on=s.due_on, total=s.total, credited=-(s.credits_total or 0),
+                        kind=s.kind, ref=s.pk)
+        for s in statements.values()
+    ]
+    overrides = {}
+    if overdue_statements(issued, today=today, grace_days=grace):  # else nothing to lift
+        overrides = {
+            o.pk: o
+            for o in HoldOverride.objects.filter(customer_id=customer_id, until__gte=today)
+            .select_related("created_by").order_by("-until", "pk")
+        }
+    decision = hold_decision(
+        issued, [Override(until=o.until, is_revoked=o.revoked_at is not None, ref=o.pk)
+                 for o in overrides.values()],
+        today=today, grace_days=grace)
+    return HoldState(
+        is_on_hold=decision.is_on_hold,
+        overdue_statements=tuple(statements[o.statement.ref] for o in decision.overdue),
+        since=decision.since,
+        override=overrides[decision.override.ref] if decision.override else None,
+        grace_days=decision.grace_days,
+        reasons=tuple(str(r) for r in decision.reasons),
     )
-    # A partly credited statement is overdue only for what is still owed.
-    owed = []
-    for statement in overdue:
-        credited = Decimal("0.00")
-        if statement.n_credits:
-            credited = statement.credit_statements.aggregate(s=Sum("total"))["s"] or Decimal(0)
-        if statement.total + credited > 0:
-            owed.append(statement)
-    if not owed:
-        return HoldState(is_on_hold=False, grace_days=grace)
-    since = owed[0].due_on + timedelta(days=grace + 1)
-    override = (HoldOverride.objects.filter(customer_id=customer_id, until__gte=today,
-                                            revoked_at__isnull=True)
-                .select_related("created_by").order_by("-until").first())
-    return HoldState(is_on_hold=override is None, overdue_statements=tuple(owed), since=since,
-                     override=override, grace_days=grace)
 
 
 # --------------------------------------------------------------------------- balances
@@ -170,9 +213,8 @@ class UsageReport:
 
 def usage_report(*, customer, period_start: date, period_end: date) -> UsageReport:
     """Hours by channel in the period (local days), allowance used/left, bank left."""
-    from supportdesk.billing.services.statements import _tz, period_bounds
 
-    start, end = period_bounds(period_start, period_end, _tz())
+    start, end = period_bounds(period_start, period_end, billing_timezone())
     agg = {
         r["channel"]: r
         for r in WorkEntry.objects.filter(ticket__customer_id=customer.pk,

@@ -25,8 +25,11 @@ from supportdesk.billing.forms import (
     UsageForm,
 )
 from supportdesk.billing.models import BillingRun, Statement
+from supportdesk.billing.services import contract_renew, prepaid_purchase_create
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
+from supportdesk.contracts.models import Contract
+from supportdesk.customers.models import Customer
 
 RUN_DONE = _("Billing run finished: %(issued)s statements issued for %(seen)s customers.")
 RUN_WAITING = _("%(count)s requests wait for an accepted quote (§10) and were not billed.")
@@ -195,9 +198,6 @@ def renewals(request: HttpRequest) -> HttpResponse:
 @require_POST
 @manager_required
 def renew(request: HttpRequest, contract_id: int) -> HttpResponse:
-    from supportdesk.billing.services import contract_renew
-    from supportdesk.contracts.models import Contract
-
     contract = get_object_or_404(Contract, pk=contract_id)
     try:
         renewed = contract_renew(contract=contract, by=request.user)
@@ -210,8 +210,6 @@ def renew(request: HttpRequest, contract_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def usage(request: HttpRequest, customer_id: int) -> HttpResponse:
-    from supportdesk.customers.models import Customer
-
     customer = get_object_or_404(Customer, pk=customer_id)
     today = timezone.localdate()
     form = UsageForm(request.GET or None)
@@ -232,8 +230,6 @@ def usage(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @manager_required
 def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
-    from supportdesk.customers.models import Customer
-
     customer = get_object_or_404(Customer, pk=customer_id)
     today = timezone.localdate()
     form = HoldOverrideForm(request.POST or None)
@@ -257,9 +253,6 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
 @manager_required
 def prepaid_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Sell prepaid hours (§4): credits the bank and issues the purchase's statement."""
-    from supportdesk.billing.services import prepaid_purchase_create
-    from supportdesk.customers.models import Customer
-
     customer = get_object_or_404(Customer, pk=customer_id)
     form = PrepaidSaleForm(request.POST or None,
                            initial={"hours": 1, "on": timezone.localdate()})

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from supportdesk.domain.tariff import TariffError, load_tariff
+
 from .models import (
     CalendarDay,
     Closure,
@@ -23,7 +25,6 @@ class TariffVersionForm(forms.ModelForm):
     def clean_source_toml(self):
         # The rules engine is the only judge of a tariff: a malformed or incomplete file is
         # refused here with the engine's message naming the field, and nothing is saved.
-        from supportdesk.domain.tariff import TariffError, load_tariff
 
         source = self.cleaned_data["source_toml"]
         try:

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from supportdesk.common.choices import Tier
 from supportdesk.common.models import TimeStampedModel
+from supportdesk.domain.tariff import load_tariff
 
 
 class TariffVersion(TimeStampedModel):
@@ -36,8 +37,6 @@ class TariffVersion(TimeStampedModel):
         return f"{self.version} ({self.effective_from:%d/%m/%Y})"
 
     def to_domain(self):
-        from supportdesk.domain.tariff import load_tariff
-
         return load_tariff(self.source_toml)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.domain.calendar import BusinessCalendar
+from supportdesk.domain.holidays_gr import greek_holiday_rule
 
 from .models import Contract, TariffVersion, WorkingCalendar
 
@@ -46,8 +47,6 @@ def calendar_to_domain(row: WorkingCalendar) -> BusinessCalendar:
     key = (row.pk, config_version())
     found = _calendar_memo.get(key)
     if found is None:
-        from supportdesk.domain.holidays_gr import greek_holiday_rule
-
         weekly: dict[int, list] = {n: [] for n in range(7)}
         for hours in row.weekly_hours.all():
             weekly[hours.weekday].append((hours.opens_at, hours.closes_at))

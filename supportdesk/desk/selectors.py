@@ -17,12 +17,20 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from supportdesk.billing import selectors as billing_selectors
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
+from supportdesk.contracts.selectors import (
+    calendar_get_default,
+    contract_in_force,
+    tariff_to_domain,
+    tariff_version_in_force,
+)
 from supportdesk.customers.models import Customer
+from supportdesk.domain.tariff import Tier as DomainTier
 from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
+from supportdesk.worklog.models import WorkEntry
 
 from .models import ChannelMonth, SlaMonth
 
@@ -100,8 +108,6 @@ def sla_month_aggregates(*, start: datetime, end: datetime, cutoff: datetime
 
 def channel_month_aggregates(*, start: datetime, end: datetime
                              ) -> dict[tuple[date, str], dict[str, int]]:
-    from supportdesk.worklog.models import WorkEntry
-
     rows = (
         WorkEntry.objects.filter(started_at__gte=start, started_at__lt=end)
         .annotate(m=TruncMonth("started_at", tzinfo=ATHENS))
@@ -250,14 +256,6 @@ def _billing_function(name: str):
     return getattr(module, name, None)
 
 
-def customer_hold_state(*, customer: Customer, today: date):
-    """The §11 support-hold state from billing (overdue dues), or None if unavailable."""
-    function = _billing_function("customer_hold_state")
-    if function is None:
-        return None
-    return function(customer, today)
-
-
 @dataclass
 class AllowanceLine:
     channel: str
@@ -281,9 +279,6 @@ class Standing:
 
 
 def _tier_terms(contract, tier: str, today: date):
-    from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
-    from supportdesk.domain.tariff import Tier as DomainTier
-
     version = contract.tariff_version if contract is not None else tariff_version_in_force(today)
     return tariff_to_domain(version).tier(DomainTier(tier))
 
@@ -292,7 +287,7 @@ def customer_standing(*, customer: Customer, today: date) -> Standing:
     contract = contract_in_force(customer_id=customer.pk, day=today)
     tier = contract.tier if contract else Tier.FREE
     standing = Standing(contract=contract, tier=tier,
-                        hold=customer_hold_state(customer=customer, today=today))
+                        hold=billing_selectors.customer_hold_state(customer, today))
     try:
         terms = _tier_terms(contract, tier, today)
     except ApplicationError:

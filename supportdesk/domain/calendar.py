@@ -47,6 +47,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from supportdesk.domain.holidays_gr import greek_holiday_rule, greek_public_holidays
+
 __all__ = [
     "ATHENS",
     "DEFAULT_ANNUAL_CLOSURES",
@@ -735,8 +737,6 @@ def jewelsoft_calendar(first_year: int = 2020, last_year: int = 2035) -> Busines
     """Jewelsoft's calendar (§6): Mon-Fri 10:00-18:00 Europe/Athens, closed 5-25 August,
     Greek public holidays listed for ``first_year..last_year`` (and computed for any other
     year by the holiday rule). Cached: callers share one instance and its table."""
-    from supportdesk.domain.holidays_gr import greek_holiday_rule, greek_public_holidays
-
     calendar = BusinessCalendar.build(
         holidays=greek_public_holidays(range(first_year, last_year + 1)),
         holiday_rule=greek_holiday_rule,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import Statement, StatementLine
+from supportdesk.billing.selectors import billing_settings
 from supportdesk.billing.services.statements import (
     RUN_ONLY_MANAGERS,
-    billing_settings,
     customer_snapshot,
     issue_statement,
 )

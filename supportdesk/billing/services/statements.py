@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -38,12 +38,12 @@ from supportdesk.billing.models import (
     StatementCounter,
     StatementLine,
 )
+from supportdesk.billing.selectors import billing_settings, billing_timezone, period_bounds
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
 from supportdesk.common.text import clean_text
 from supportdesk.common.transactions import with_lock_retry
 from supportdesk.contracts.selectors import (
-    calendar_get_default,
     tariff_to_domain,
     tariff_version_in_force,
 )
@@ -66,26 +66,6 @@ MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
 
 CHUNK = 500
-
-
-def billing_settings() -> BillingSettings:
-    row = BillingSettings.objects.filter(pk=1).first()
-    if row is None:
-        BillingSettings.objects.bulk_create([BillingSettings(pk=1)], ignore_conflicts=True)
-        row = BillingSettings.objects.get(pk=1)
-    return row
-
-
-
-def _tz():
-    return calendar_get_default().tz
-
-
-def period_bounds(period_start: date, period_end: date, tz) -> tuple[datetime, datetime]:
-    """[start, end) of a period of local days in ``tz`` (RELIABILITY #36)."""
-    start = datetime.combine(period_start, time(0), tzinfo=tz)
-    end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=tz)
-    return start, end
 
 
 def next_number(*, series: str, year: int) -> int:
@@ -152,7 +132,7 @@ def issue_statement(*, statement: Statement, lines: list[StatementLine], now: da
            settings: BillingSettings, tz=None) -> Statement:
     """Number, total and save ``statement`` with ``lines`` (inside the caller's transaction)."""
     totals = statement_totals([(line.net_amount, line.vat_rate) for line in lines])
-    local_today = timezone.localtime(now, tz or _tz()).date()
+    local_today = timezone.localtime(now, tz or billing_timezone()).date()
     statement.year = local_today.year
     statement.net_total = totals.net
     statement.vat_total = totals.vat
@@ -444,7 +424,7 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
     if (period_end - period_start).days > 366:
         raise ApplicationError(RUN_PERIOD_TOO_LONG, code="bad_period")
     now = now or timezone.now()
-    tz = _tz()
+    tz = billing_timezone()
     start, end = period_bounds(period_start, period_end, tz)
     run = BillingRun.objects.create(period_start=period_start, period_end=period_end,
                                     customer=customer, started_by=by)

@@ -24,6 +24,7 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.domain.calendar import BusinessCalendar
 from supportdesk.domain.sla import DEFAULT_WARNING_SHARE, ResponseTarget, due_at, sla_state
+from supportdesk.domain.tariff import Tier
 from supportdesk.tickets.models import Ticket
 
 # Display states (stable keys; templates translate them).
@@ -41,8 +42,6 @@ OUTCOME_BREACHED = "breached"  # after the latest target
 
 def response_target(*, tier: str, day: date) -> ResponseTarget:
     """The tier's response target in the tariff version in force on ``day`` (§4)."""
-    from supportdesk.domain.tariff import Tier
-
     tariff = tariff_to_domain(tariff_version_in_force(day))
     return tariff.tier(Tier(tier)).response
 

@@ -1,4 +1,5 @@
-"""Support requests over the REST API. Thin: validate, call one selector or service, serialise.
+"""Support requests over the REST API (/api/v1/tickets). Thin: validate, call one selector
+or service, serialise.
 
 Input schemas list the only fields a caller may set: anything else (organisation,
 assignee, status, billable, rate…) is ignored, never written (RELIABILITY #4).
