@@ -2,15 +2,14 @@
 
 Date-times come from ``<input type="datetime-local">`` in Europe/Athens and are made aware
 by Django (a wall time that does not exist on a DST day is refused with a message).
-Amounts accept the Greek decimal comma (``localize=True``).
+Amounts are ``AmountField``: the domain's ``parse_amount`` rule (Greek decimal comma too).
 """
-
-from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, WorkKind
+from supportdesk.common.forms import AmountField
 from supportdesk.common.text import clean_text
 from supportdesk.customers.models import Customer
 from supportdesk.worklog.models import Visit
@@ -29,13 +28,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 def _datetime_field(label) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, widget=LocalDateTimeInput())
-
-
-def _money_field(label, *, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, min_value=Decimal(0), max_digits=10, decimal_places=2,
-        localize=True,
-    )
 
 
 class _SpanMixin:
@@ -78,7 +70,7 @@ class WorkEntryForm(_SpanMixin, _TextMixin, forms.Form):
     description = forms.CharField(label=_("Work done"), required=False,
                                   max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    flat_fee = _money_field(_("Flat fee (€, optional)"))
+    flat_fee = AmountField(label=_("Flat fee (€, optional)"), required=False)
     # A token per rendered form: a double submit or retry records one entry (RELIABILITY #27).
     form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -140,9 +132,9 @@ class VisitCompleteForm(_SpanMixin, _TextMixin, forms.Form):
     description = forms.CharField(label=_("Work done"), required=False,
                                   max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    travel = _money_field(_("Travel (€)"))
-    out_of_base_fee = _money_field(_("Out-of-base fee (€)"))
-    lodging = _money_field(_("Lodging for one person (€, at cost)"))
+    travel = AmountField(label=_("Travel (€)"), required=False)
+    out_of_base_fee = AmountField(label=_("Out-of-base fee (€)"), required=False)
+    lodging = AmountField(label=_("Lodging for one person (€, at cost)"), required=False)
 
     def __init__(self, *args, out_of_town: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,14 +4,13 @@ Work on an out-of-scope request is recorded as usual but is not billed (the bill
 leaves it waiting, and says why) until a quote of that request is accepted.
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import Quote
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.money import amount_or_none
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 
@@ -21,6 +20,7 @@ QUOTE_NEEDS_AMOUNT = _("Give an amount or an hours estimate (or both).")
 QUOTE_BAD_AMOUNT = _("The amount must be in euros, at least 0,00.")
 QUOTE_BAD_MINUTES = _("The estimate must be a whole number of minutes, at least 1.")
 QUOTE_NOT_PROPOSED = _("This quote was already decided.")
+QUOTE_AMOUNT_MAX_DIGITS = 12  # Quote.amount: max_digits=12, decimal_places=2
 QUOTE_NOT_ALLOWED = _("Only the customer of this request or the vendor's staff decide a quote.")
 
 
@@ -30,15 +30,7 @@ def quote_create(*, ticket, description: str, by, amount=None,
     description = clean_text(description or "").strip()
     if not description:
         raise ApplicationError(QUOTE_NEEDS_TEXT, code="description_required")
-    value = None
-    if amount not in (None, ""):
-        try:
-            value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-        except InvalidOperation:
-            raise ApplicationError(QUOTE_BAD_AMOUNT, code="bad_amount") from None
-        if isinstance(amount, float) or not value.is_finite() or value < 0 \
-                or value != value.quantize(Decimal("0.01")):
-            raise ApplicationError(QUOTE_BAD_AMOUNT, code="bad_amount")
+    value = amount_or_none(amount, QUOTE_BAD_AMOUNT, max_digits=QUOTE_AMOUNT_MAX_DIGITS)
     if estimated_minutes is not None and (isinstance(estimated_minutes, bool) or not isinstance(
             estimated_minutes, int) or estimated_minutes < 1):
         raise ApplicationError(QUOTE_BAD_MINUTES, code="bad_minutes")

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from supportdesk.domain.money import amount_for_minutes, format_eur, quantize_money
+from supportdesk.domain.money import (
+    AmountError,
+    amount_for_minutes,
+    format_eur,
+    parse_amount,
+    quantize_money,
+)
 
 D = Decimal
 
@@ -45,3 +51,47 @@ def test_amount_for_minutes(minutes, rate, amount):
 )
 def test_format_eur(amount, lang, text):
     assert format_eur(D(amount), lang) == text
+
+
+# --------------------------------------------------------------------------- parse_amount
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("12,50", "12.50"), ("12.50", "12.50"), (" 12,5 ", "12.50"), ("0", "0.00"),
+     ("-0", "0.00"), ("12.500", "12.50"), ("99999999.99", "99999999.99"), (D("7.1"), "7.10"),
+     (5, "5.00")],
+)
+def test_parse_amount_accepts_a_comma_or_a_point_and_returns_cents(typed, amount):
+    parsed = parse_amount(typed)
+    assert parsed == D(amount)
+    assert str(parsed) == amount
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1.234,50",  # thousands separator: refused, not guessed (see parse_amount)
+        "1,234.50",
+        "1.234.567",
+        "1.234",  # three decimals (1.234 €), not 1234 €
+        "12,505",
+        D("0.001"),
+        "-1", "-0,01", D("-5"), -5,  # negatives
+        "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", D("NaN"), D("Infinity"),
+        "100000000", "100000000.00", "1e30", "9" * 40, D("1E+400"),  # above the column
+        12.5, 0.1, True, False, None, [], "",  # not text, int or Decimal / empty
+        "abc", "12 50", "12,50 €", "€12.50",
+    ],
+)
+def test_parse_amount_refuses(typed):
+    with pytest.raises(AmountError):
+        parse_amount(typed)
+
+
+def test_parse_amount_bound_follows_the_column():
+    assert parse_amount("9999999999.99", max_digits=12) == D("9999999999.99")
+    with pytest.raises(AmountError):
+        parse_amount("9999999999.99")
+    with pytest.raises(AmountError):
+        parse_amount("10000000000", max_digits=12)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, Tier, WorkKind
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.money import amount_or_none
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.common.transactions import with_lock_retry
@@ -196,19 +197,6 @@ def _check_choice(value: str, choices, message) -> str:
     return str(value)
 
 
-def _money(value, message) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(message, code="bad_amount") from None
-    if isinstance(value, float) or not amount.is_finite() or amount < 0 \
-            or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("100000000"):
-        raise ApplicationError(message, code="bad_amount")
-    return amount
-
-
 def _minutes_between(started_at: datetime, ended_at: datetime) -> int:
     """Elapsed whole minutes, a started minute counting as worked (as the rules engine's
     ``WorkItem.between`` does), in absolute time so a DST night counts right (RELIABILITY
@@ -309,7 +297,7 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
-    fee = _money(flat_fee, ENTRY_BAD_FLAT_FEE)
+    fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
     ctx = _context(ticket=ticket, started_at=started_at)
     bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()
     held = minutes_held_by_entry(entry)
@@ -379,7 +367,7 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
-    fee = _money(flat_fee, ENTRY_BAD_FLAT_FEE)
+    fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
     description = clean_text(description).strip()
     key = (clean_text(idempotency_key).strip()[:64] or None) if idempotency_key else None
     request = {"ticket_id": ticket.pk, "technician_id": technician.pk, "channel": channel,
@@ -441,7 +429,7 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
     if "kind" in changes:
         changes["kind"] = _check_choice(changes["kind"], WorkKind, ENTRY_BAD_KIND)
     if "flat_fee" in changes:
-        changes["flat_fee"] = _money(changes["flat_fee"], ENTRY_BAD_FLAT_FEE)
+        changes["flat_fee"] = amount_or_none(changes["flat_fee"], ENTRY_BAD_FLAT_FEE)
     if "description" in changes:
         changes["description"] = clean_text(changes["description"]).strip()
     if "technician" in changes:
@@ -504,7 +492,7 @@ def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, descrip
     """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's."""
     ensure_staff(by, EXPENSE_ONLY_STAFF)
     kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)
-    value = _money(amount, EXPENSE_BAD_AMOUNT)
+    value = amount_or_none(amount, EXPENSE_BAD_AMOUNT)
     if value is None:
         if kind != Expense.Kind.OUT_OF_BASE:
             raise ApplicationError(EXPENSE_BAD_AMOUNT, code="bad_amount")
