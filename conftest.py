@@ -1,8 +1,13 @@
 """Fixtures every app's tests share: the seeded configuration and two customers' worlds.
 
 Org A and org B (RELIABILITY fixtures) each have a customer user; staff are a technician
-and a manager. Per-app factories live in ``<app>/tests/factories.py``.
+and a manager. Org A has a Basic contract for 2026 (``basic_contract``) and each org a bare
+request (``ticket_a``, ``ticket_b``), for the work-entry, ledger and billing tests. Per-app
+factories live in ``<app>/tests/factories.py``; plain helpers (``at``, ``in_threads``) in
+``supportdesk/common/tests/helpers.py``.
 """
+
+import datetime as dt
 
 import pytest
 
@@ -12,7 +17,10 @@ from supportdesk.accounts.tests.factories import (
     UserFactory,
 )
 from supportdesk.catalog.tests.factories import ProductFactory
+from supportdesk.common.choices import Tier
+from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.tickets.tests.factories import TicketFactory
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +67,22 @@ def customer_a(org_a):
 @pytest.fixture
 def customer_b(org_b):
     return UserFactory(username="bob", customer=org_b)
+
+
+@pytest.fixture
+def basic_contract(config, org_a):
+    return ContractFactory(customer=org_a, tier=Tier.BASIC, starts_on=dt.date(2026, 1, 1),
+                           ends_on=dt.date(2026, 12, 31))
+
+
+@pytest.fixture
+def ticket_a(org_a):
+    return TicketFactory(customer=org_a, tier=Tier.BASIC)
+
+
+@pytest.fixture
+def ticket_b(org_b):
+    return TicketFactory(customer=org_b, tier=Tier.FREE)
 
 
 @pytest.fixture

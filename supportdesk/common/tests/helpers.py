@@ -1,0 +1,42 @@
+"""Plain helpers several apps' tests share (fixtures live in the root ``conftest.py``).
+
+* ``at(...)``: an aware moment in Athens local time (zoneinfo, so DST is real);
+* ``in_threads(n, target)``: run ``target(i)`` in ``n`` threads released together, one
+  database connection each, for the races on the ledgers and the billing run.
+"""
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+from django.db import close_old_connections, connection
+
+ATHENS = ZoneInfo("Europe/Athens")
+
+
+def at(y, m, d, hh=11, mm=0):
+    """An aware moment in Athens local time."""
+    return dt.datetime(y, m, d, hh, mm, tzinfo=ATHENS)
+
+
+def in_threads(n, target):
+    """Run ``target(i)`` in ``n`` threads released together; return results or exceptions."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    close_old_connections()
+    return results
