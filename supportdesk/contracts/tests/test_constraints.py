@@ -1,7 +1,8 @@
 """The database itself refuses what the forms refuse (issue 3), on SQLite and PostgreSQL.
 
 Each case bypasses full_clean() on purpose: a bug in a service or a raw bulk insert must
-still hit the CHECK constraint and leave nothing behind.
+still hit the CHECK constraint and leave nothing behind. (Prepaid purchases and the hour
+bank are entitlements': supportdesk/entitlements/tests/test_constraints.py.)
 """
 
 import datetime as dt
@@ -15,7 +16,6 @@ from supportdesk.catalog.tests.factories import ProductFactory
 from supportdesk.contracts.models import Closure, Contract, WorkingCalendar
 from supportdesk.customers.models import Licence
 from supportdesk.customers.tests.factories import CustomerFactory
-from supportdesk.entitlements.models import PrepaidPurchase
 
 
 def _refused(make) -> None:
@@ -63,26 +63,6 @@ def test_licence_of_zero_value_is_allowed():
     Licence.objects.create(customer=customer, product=product, value=Decimal("0.00"),
                            licensed_on=dt.date(2025, 1, 1))
     assert Licence.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_prepaid_purchase_of_zero_hours_is_refused(config):
-    customer = CustomerFactory()
-    _refused(lambda: PrepaidPurchase.objects.create(
-        customer=customer, hours=0, price=Decimal("0.00"), purchased_on=dt.date(2026, 1, 1),
-        tariff_version=config["tariff"],
-    ))
-    assert PrepaidPurchase.objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_prepaid_purchase_of_one_hour_is_allowed(config):
-    customer = CustomerFactory()
-    PrepaidPurchase.objects.create(
-        customer=customer, hours=1, price=Decimal("50.00"), purchased_on=dt.date(2026, 1, 1),
-        tariff_version=config["tariff"],
-    )
-    assert PrepaidPurchase.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -27,11 +27,10 @@ from hypothesis.stateful import (
 )
 
 from supportdesk.common.choices import Channel, Tier
+from supportdesk.common.tests.helpers import at
 from supportdesk.domain.calendar import jewelsoft_calendar
 from supportdesk.domain.pricing import WorkItem, price_work, statement_totals
 from supportdesk.domain.tariff import default_tariff
-
-from .conftest import at
 
 TARIFF = default_tariff()
 CALENDAR = jewelsoft_calendar()
