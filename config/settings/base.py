@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.customers",
     "supportdesk.catalog",
+    "supportdesk.notifications",
     "supportdesk.contracts",
     "supportdesk.entitlements",
     "supportdesk.tickets",

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
+from supportdesk.notifications.tokens import subject_without_token, tokens_find
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
 from supportdesk.tickets.services.attachments import attachment_add
@@ -41,7 +42,6 @@ from supportdesk.tickets.services.lifecycle import ticket_create, ticket_reply
 from . import models as m
 from .models import InboundMessage
 from .parsing import MailParseError, ParsedMail, mail_parse
-from .tokens import subject_without_token, tokens_find
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ and under the in-process scheduler of the embedded install (``tickets/scheduler.
 
 Each notice is sent once per request, even with two scanners running at the same time: the
 request row is marked with ``UPDATE ... WHERE sla_warning_sent_at IS NULL`` and only the
-scanner whose update touched the row sends, after its transaction commits.
+scanner whose update touched the row sends, after its transaction commits, through
+``notifications.services.email_send`` (headers flattened to one line, docs/security.md #7).
 """
 
 import logging
@@ -15,7 +16,6 @@ from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -33,6 +33,7 @@ from supportdesk.contracts.selectors import (
     tariff_version_in_force,
 )
 from supportdesk.domain.sla import DEFAULT_WARNING_SHARE
+from supportdesk.notifications.services import HEADER_LIMIT, email_send
 from supportdesk.tickets.models import Ticket, TicketEvent
 from supportdesk.tickets.services.sla import STATE_BREACHED, STATE_WARNING, sla_view_for
 
@@ -50,13 +51,6 @@ SCAN_BATCH = 500
 
 WARNING = "warning"
 BREACH = "breach"
-
-
-def safe_header(text: str, limit: int = 180) -> str:
-    """One line of header text: CR/LF and controls removed (no header injection), trimmed."""
-    flat = clean_text(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    flat = " ".join(flat.split())
-    return flat[:limit]
 
 
 def _as_datetime(now: datetime | str | None) -> datetime:
@@ -128,7 +122,7 @@ def _send_notice(ticket_id: int, notice: str) -> None:
             title = _("SLA warning")
             lead = _("%(percent)s%% of the response target of this request is used.") % {
                 "percent": SLA_WARNING_SHARE_PERCENT}
-        subject = safe_header(f"[{ticket.reference}] {title}: {ticket.subject}")
+        subject = f"[{ticket.reference}] {title}: {ticket.subject}"
         try:
             # Mail is read outside the site: the link is absolute, on the configured host
             # (never one taken from a request's Host header).
@@ -151,7 +145,9 @@ def _send_notice(ticket_id: int, notice: str) -> None:
         ]
         if path:
             lines += ["", path]
-        EmailMessage(subject=subject, body="\n".join(lines), to=recipients).send()
+        # A failure to send raises into the scan, as it always did (the notice stays marked).
+        email_send(to=recipients, subject=subject, body="\n".join(lines),
+                   subject_limit=HEADER_LIMIT, raise_errors=True)
 
 
 def _mark(ticket_id: int, notice: str, now: datetime) -> bool:

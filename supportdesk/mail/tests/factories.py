@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.policy import default
 
-from supportdesk.mail.tokens import header_token, subject_token
+from supportdesk.notifications.tokens import header_token, subject_token
 
 
 def raw_mail(*, sender: str = "maria@alfa.gr", subject: str = "Δοκιμή", body: str = "Καλημέρα",

@@ -20,7 +20,6 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import fold
 from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
 from supportdesk.customers.models import Customer
-from supportdesk.mail.outbound import reply_notify
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 
 from . import sla
@@ -32,6 +31,7 @@ from ._common import (
     ensure_staff,
     is_staff,
 )
+from .notices import reply_notify
 
 SUBJECT = _("Subject")
 DESCRIPTION = _("Description")

@@ -1,10 +1,13 @@
-"""Reply tokens (RELIABILITY #17): ``[#000123-<hmac>]`` in subjects, ``ticket-000123-<hmac>``
+"""Reply tokens (docs/security.md #17): ``[#000123-<hmac>]`` in subjects, ``ticket-000123-<hmac>``
 in Message-ID / References.
 
 The HMAC is ``django.utils.crypto.salted_hmac`` (SECRET_KEY, a salt of its own) over the
 request id, cut to 12 hex digits: a sender cannot forge a reference to a request it has not
 received mail about. The token only says *which* request; whether the sender may write to
-it is decided separately (a participant check on the From address).
+it is decided separately (a participant check on the From address, ``mail.services``).
+
+Outgoing mail puts them in (``tickets.services.notices``), mail intake reads them back
+(``mail.services``): they live here, below both.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+# The salt keeps the name of the module the tokens started in: another salt would invalidate
+# every token already mailed (customers' answers would then open new requests).
 _SALT = "supportdesk.mail.reply-token"
 _DIGEST_LEN = 12
 

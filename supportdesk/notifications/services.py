@@ -1,0 +1,133 @@
+"""The one way out for e-mail (docs/security.md #7, #18).
+
+Every outgoing mail goes through ``email_send``: it is handed to Django's mail API (the
+configured ``EMAIL_BACKEND``; tests read ``mail.outbox``) only after the surrounding
+transaction commits, so a rolled-back change never mails anyone, and every header value
+passes through ``safe_header`` (one line, no CR/LF, bounded length: no header injection).
+
+Callers choose the recipients and compose the text (``tickets.services.notices``,
+``tickets.tasks``); this module knows nothing about requests. Delivery tracking (a row per
+notification) is to come on top of this.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+
+from supportdesk.common.text import clean_text
+
+logger = logging.getLogger(__name__)
+
+#: Default bound of a header value made by ``safe_header``.
+HEADER_LIMIT = 180
+#: Bound of a subject (a reply's subject carries its token before "Re: <subject>").
+SUBJECT_LIMIT = 240
+#: Bound of the other header values: RFC 5322's line length.
+LONG_HEADER_LIMIT = 998
+#: Longest address accepted (RFC 5321 path length).
+ADDRESS_LIMIT = 254
+
+# RFC 5322 field names: printable ASCII except ":".
+_HEADER_NAME_RE = re.compile(r"[!-9;-~]{1,76}")
+# Set from email_send's own arguments (or by Django), never through ``headers``.
+_OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "subject", "message-id",
+                          "in-reply-to", "references", "content-type",
+                          "content-transfer-encoding", "mime-version"})
+
+
+def safe_header(text: str, limit: int = HEADER_LIMIT) -> str:
+    """One line of header text: CR/LF and controls removed (no header injection), runs of
+    white space made one space, cut to ``limit`` characters."""
+    flat = clean_text(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return " ".join(flat.split())[:limit]
+
+
+def address_valid(address: str) -> str:
+    """``address`` if it is one plain, valid e-mail address, else ``""``."""
+    address = (address or "").strip()
+    if not address or any(c in address for c in "\r\n,;<>\"") or len(address) > ADDRESS_LIMIT:
+        return ""
+    try:
+        validate_email(address)
+    except ValidationError:
+        return ""
+    return address
+
+
+def message_id_domain() -> str:
+    """The domain of our Message-IDs: the intake address's (else the sender's)."""
+    address = settings.SUPPORTDESK_INTAKE_ADDRESS or settings.DEFAULT_FROM_EMAIL
+    return safe_header(address.rsplit("@", 1)[-1].strip(">")) or "supportdesk.invalid"
+
+
+def _addresses(addresses: Sequence[str], field: str) -> list[str]:
+    # An address is never flattened (a flattened address is another one): one that would
+    # break the header is refused, as Django itself refuses it.
+    if isinstance(addresses, str):
+        raise TypeError(f"email_send: {field} must be a list of addresses, not a string")
+    out = [str(address) for address in addresses]
+    for address in out:
+        if any(c in address for c in "\r\n\0"):
+            raise ValueError(f"email_send: refused {field} address {address[:80]!r}")
+    return out
+
+
+def _headers(*, message_id: str, in_reply_to: str, references: str,
+             headers: Mapping[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in (("Message-ID", message_id), ("In-Reply-To", in_reply_to),
+                        ("References", references)):
+        if flat := safe_header(value, LONG_HEADER_LIMIT):
+            out[name] = flat
+    for name, value in (headers or {}).items():
+        if not _HEADER_NAME_RE.fullmatch(name) or name.lower() in _OWN_HEADERS:
+            raise ValueError(f"email_send: header {name!r} is not allowed in headers")
+        out[name] = safe_header(value, LONG_HEADER_LIMIT)
+    return out
+
+
+def _deliver(message: EmailMultiAlternatives, *, raise_errors: bool) -> None:
+    try:
+        message.send()
+    except Exception:
+        if raise_errors:
+            raise
+        # The change that asked for the mail is committed: a mail failure must not turn
+        # it into an error.
+        logger.exception("mail %r to %s not sent", message.subject, message.recipients())
+
+
+def email_send(*, to: Sequence[str], subject: str, body: str, html: str | None = None,
+               reply_to: Sequence[str] = (), message_id: str = "", in_reply_to: str = "",
+               references: str = "", headers: Mapping[str, str] | None = None,
+               subject_limit: int = SUBJECT_LIMIT, raise_errors: bool = False) -> None:
+    """Send one mail once the surrounding transaction commits (at once outside one).
+
+    ``to``/``reply_to`` are lists of addresses; ``html`` an optional HTML alternative of the
+    text ``body``; ``message_id``/``in_reply_to``/``references`` the threading headers
+    (``<...@...>``); ``headers`` any further headers (not those above, nor From/Cc/Bcc).
+    Subject and header values are flattened with ``safe_header`` (the subject to
+    ``subject_limit`` characters). From is ``DEFAULT_FROM_EMAIL``. With no recipient nothing
+    is sent. A failure to send is logged, or with ``raise_errors`` raised to whoever runs
+    the commit.
+    """
+    recipients = _addresses(to, "to")
+    if not recipients:
+        return
+    message = EmailMultiAlternatives(
+        subject=safe_header(subject, subject_limit), body=body, to=recipients,
+        reply_to=_addresses(reply_to, "reply_to"),
+        headers=_headers(message_id=message_id, in_reply_to=in_reply_to,
+                         references=references, headers=headers))
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    transaction.on_commit(partial(_deliver, message, raise_errors=raise_errors))
