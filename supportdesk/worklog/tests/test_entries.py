@@ -1,4 +1,8 @@
-"""Work-entry pricing and the ledgers (§3, §4, §7, §8, §10; RELIABILITY #27, #30, #36)."""
+"""Work-entry pricing and the ledgers (§3, §4, §7, §8, §10; RELIABILITY #27, #30, #36).
+
+Recording, previewing, editing and deleting priced work (worklog.services.entries) and what
+it draws from the included hours and the prepaid bank. The ledgers' own guards (append-only
+rows, triggers, CHECKs) are in supportdesk/entitlements/tests/test_constraints.py."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,6 +12,7 @@ import pytest
 from supportdesk.billing.services import prepaid_purchase_create
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.tests.helpers import at
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.entitlements.models import (
     AllowanceBalance,
@@ -19,8 +24,6 @@ from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Expense, WorkEntry
 from supportdesk.worklog.services import entries as svc
-
-from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
