@@ -20,16 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from supportdesk.billing.models import Statement, StatementLine, VendorProfile
+from supportdesk.common.choices import Channel
+from supportdesk.common.templatetags.supportdesk_format import hours
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def eur(amount: Decimal, lang: str | None = None) -> str:
-    from supportdesk.domain.money import format_eur
-
-    return format_eur(Decimal(amount), lang or translation.get_language() or "el")
 
 
 def _cell_text(value) -> str:
@@ -180,16 +176,11 @@ def usage_bars(rows, *, width: int = 480, bar_height: int = 22, gap: int = 10,
         y = i * (bar_height + gap)
         bars.append(Bar(label=str(dict(_channel_labels()).get(r.channel, r.channel)),
                         value=r.minutes, x=label_width, y=y, width=w,
-                        text_x=label_width + w + 6, text=_hours(r.minutes)))
+                        text_x=label_width + w + 6, text=hours(r.minutes)))
     return {"bars": bars, "width": width, "height": len(bars) * (bar_height + gap),
             "bar_height": bar_height, "label_x": label_width - 8}
 
 
 def _channel_labels():
-    from supportdesk.common.choices import Channel
-
     return Channel.choices
 
-
-def _hours(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"

@@ -1,7 +1,9 @@
-"""Small display helpers for the desk templates."""
+"""Small display helpers for the desk templates (money and hours: ``supportdesk_format``)."""
 
 from django import template
 from django.utils.translation import gettext as _
+
+from supportdesk.tickets.models import Ticket
 
 register = template.Library()
 
@@ -22,19 +24,6 @@ def minutes(value) -> str:
 
 
 @register.filter
-def hours(value) -> str:
-    """Minutes as hours with one decimal, localised (e.g. "12,5")."""
-    from decimal import Decimal
-
-    from django.utils.formats import number_format
-
-    try:
-        return number_format(Decimal(int(value)) / 60, 1)
-    except (TypeError, ValueError):
-        return ""
-
-
-@register.filter
 def get_item(mapping, key):
     try:
         return mapping[key]
@@ -46,8 +35,6 @@ def get_item(mapping, key):
 def choice_label(key, kind: str) -> str:
     """The translated label of a stored machine key (events keep keys, STYLE.md §10):
     ``{{ e.data.to|choice_label:"status" }}``; an unknown key is shown as it is."""
-    from supportdesk.tickets.models import Ticket
-
     choices = {"status": Ticket.Status, "category": Ticket.Category}.get(kind)
     if choices is None or key not in choices.values:
         return key
