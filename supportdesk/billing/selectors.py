@@ -32,6 +32,7 @@ from supportdesk.entitlements.selectors import Balances, customer_balances
 from supportdesk.worklog.models import WorkEntry
 
 RENEWAL_WINDOW_DAYS = 60
+_NOTHING = Decimal("0.00")
 
 
 # --------------------------------------------------------------------------- settings
@@ -97,8 +98,8 @@ def customer_hold_state(customer, today: date) -> HoldState:
     }
     issued = [
         # Credit statements carry negative totals: what they gave back is minus their sum.
-        IssuedStatement(due_on=s.due_on, total=s.total, credited=-(s.credits_total or 0),
-                        kind=s.kind, ref=s.pk)
+        IssuedStatement(due_on=s.due_on, total=s.total, kind=s.kind, ref=s.pk,
+                        credited=-s.credits_total if s.credits_total else _NOTHING)
         for s in statements.values()
     ]
     overrides = {}

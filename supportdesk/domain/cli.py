@@ -6,10 +6,17 @@
         --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--out-of-town] \\
         [--training] [--tariff FILE]
     supportdesk-rules fee --tier basic --licence 4000.00 --licence 1500.00 [--hours N]
+    supportdesk-rules hold --today 2026-12-02 --grace-days 15 \
+        [--statement DUE:TOTAL[:CREDITED[:KIND]] ...] [--override UNTIL[:revoked] ...]
 
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
-calendar (§6). Amounts are strings with two decimals. Bad arguments print a message on
-standard error and exit with status 2.
+calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
+Bad arguments print a message on standard error and exit with status 2.
+
+``hold`` is the §11 support hold: each ``--statement`` is an issued, unpaid statement (its
+due date, its total with VAT, what credit statements gave back on it, its kind; a
+``credit`` is never owed), each ``--override`` a manager's override lasting until a day
+(``:revoked`` if it was revoked).
 """
 
 from __future__ import annotations
@@ -18,11 +25,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from supportdesk.domain.calendar import jewelsoft_calendar
+from supportdesk.domain.holds import (
+    CREDIT_KIND,
+    HoldDecision,
+    IssuedStatement,
+    Override,
+    OwedStatement,
+    hold_decision,
+)
 from supportdesk.domain.pricing import WorkItem, price_work, statement_totals
 from supportdesk.domain.sla import due_at
 from supportdesk.domain.tariff import (
@@ -70,6 +85,57 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date: {text!r} (e.g. 2026-12-02)") from None
+
+
+# The kinds of statements billing issues; only a credit statement is treated differently.
+_STATEMENT_KINDS = ("period", "contract_fee", "prepaid", CREDIT_KIND)
+
+
+def _statement(text: str) -> IssuedStatement:
+    parts = text.split(":")
+    if not 2 <= len(parts) <= 4:
+        raise argparse.ArgumentTypeError(
+            f"a statement is DUE:TOTAL[:CREDITED[:KIND]], got {text!r}")
+    due_on = _day(parts[0])
+    try:
+        total = Decimal(parts[1])
+        credited = Decimal(parts[2]) if len(parts) > 2 and parts[2] else Decimal("0.00")
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a decimal amount in {text!r}") from None
+    if not total.is_finite() or not credited.is_finite() or credited < 0:
+        raise argparse.ArgumentTypeError(
+            f"amounts must be numbers, what was credited not negative: {text!r}")
+    kind = parts[3] if len(parts) > 3 else "period"
+    if kind not in _STATEMENT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"statement kind must be one of {', '.join(_STATEMENT_KINDS)}: {text!r}")
+    return IssuedStatement(due_on=due_on, total=total, credited=credited, kind=kind,
+                           ref=text)
+
+
+def _override(text: str) -> Override:
+    until, sep, flag = text.partition(":")
+    if sep and flag != "revoked":
+        raise argparse.ArgumentTypeError(f"an override is UNTIL[:revoked], got {text!r}")
+    return Override(until=_day(until), is_revoked=bool(sep), ref=text)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
 def _minutes(text: str) -> int:
     try:
         value = int(text)
@@ -87,7 +153,8 @@ def _money(value: Decimal) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk-rules",
-        description="The support terms' rules (due moments, prices, fees) as JSON.")
+        description="The support terms' rules (due moments, prices, fees, the support hold) "
+                    "as JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
@@ -117,6 +184,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="value of a licensed program (repeatable)")
     fee.add_argument("--hours", type=_minutes, help="prepaid hours to buy (prepaid tiers)")
     fee.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+
+    hold = commands.add_parser(
+        "hold", help="whether a customer is on support hold for unpaid statements (§11)",
+        description="The §11 support hold: on hold from the day after a statement's due "
+                    "date plus the grace days, while it is owed and no override is in force.")
+    hold.add_argument("--today", required=True, type=_day, metavar="DAY",
+                      help="the day to decide for")
+    hold.add_argument("--grace-days", required=True, type=_count, metavar="N",
+                      help="days after the due date before the hold (the desk's setting)")
+    hold.add_argument("--statement", action="append", default=[], type=_statement,
+                      metavar="DUE:TOTAL[:CREDITED[:KIND]]",
+                      help="an issued, unpaid statement, e.g. 2026-10-01:120.00 or "
+                           "2026-10-01:120.00:20.00 (repeatable)")
+    hold.add_argument("--override", action="append", default=[], type=_override,
+                      metavar="UNTIL[:revoked]",
+                      help="a manager's override, e.g. 2026-12-31 (repeatable)")
     return parser
 
 
@@ -127,7 +210,33 @@ def _tariff(parser: argparse.ArgumentParser, path: str | None) -> Tariff:
         parser.error(f"tariff: {exc}")
 
 
+def _owed(owed: OwedStatement) -> dict[str, Any]:
+    statement = owed.statement
+    return {"statement": statement.ref, "due_on": str(statement.due_on),
+            "total": _money(statement.total), "credited": _money(statement.credited),
+            "owed": _money(owed.owed), "overdue_from": owed.overdue_from.isoformat(),
+            "reason": owed.reason.value}
+
+
+def _hold(decision: HoldDecision, today: date) -> dict[str, Any]:
+    override = decision.override
+    return {
+        "today": today.isoformat(),
+        "is_on_hold": decision.is_on_hold,
+        "since": decision.since.isoformat() if decision.since else None,
+        "reasons": [r.value for r in decision.reasons],
+        "overdue": [_owed(o) for o in decision.overdue],
+        "overdue_total": _money(decision.overdue_total),
+        "within_grace": [_owed(o) for o in decision.within_grace],
+        "override": None if override is None else {"until": override.until.isoformat()},
+        "grace_days": decision.grace_days,
+    }
+
+
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "hold":
+        return _hold(hold_decision(args.statement, args.override, today=args.today,
+                                   grace_days=args.grace_days), args.today)
     tariff = _tariff(parser, args.tariff)
     calendar = jewelsoft_calendar()
     if args.command == "due":

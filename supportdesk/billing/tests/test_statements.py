@@ -247,6 +247,33 @@ def test_grace_days_are_data(config, org_a, technician, manager):
     assert selectors.customer_hold_state(org_a, dt.date(2027, 1, 1)).is_on_hold
 
 
+def test_a_partly_credited_statement_keeps_the_hold_for_the_rest(config, org_a, technician,
+                                                                   manager):
+    # given a statement of two on-site hours and a free parking line, one hour credited back
+    ticket = TicketFactory(customer=org_a)
+    _onsite(ticket, technician, 10)
+    _onsite(ticket, technician, 11)
+    expense_create(ticket=ticket, kind="parking", amount="0.00",
+                   incurred_on=dt.date(2026, 11, 11), by=technician)
+    billing_run(**NOV, by=manager, now=at(2026, 12, 1, 9))
+    statement = Statement.objects.get()
+    first, second = statement.lines.filter(kind=StatementLine.Kind.WORK).order_by("position")
+    statement_credit(statement=statement, by=manager, reason="Λάθος", line_ids=[first.pk],
+                     now=at(2026, 12, 3, 9))
+    # then the rest is still owed: on hold after the grace days (§11)
+    state = selectors.customer_hold_state(org_a, dt.date(2027, 1, 16))
+    assert state.is_on_hold and [s.pk for s in state.overdue_statements] == [statement.pk]
+    assert state.reasons == ("statement_overdue",)
+    # and once the other hour is credited too, nothing is owed (the statement stays issued
+    # for its free line)
+    statement_credit(statement=statement, by=manager, reason="Λάθος", line_ids=[second.pk],
+                     now=at(2026, 12, 4, 9))
+    statement.refresh_from_db()
+    assert statement.status == Statement.Status.ISSUED
+    state = selectors.customer_hold_state(org_a, dt.date(2027, 1, 16))
+    assert not state.is_on_hold and state.reasons == ("nothing_overdue",)
+
+
 def test_renewal_creates_next_contract_and_its_fee_statement(config, org_a, manager):
     # given a Business contract ending on 31 December (§4: 30% of licensed value)
     contract = ContractFactory(customer=org_a, tier=Tier.BUSINESS, annual_fee="900.00")

@@ -57,6 +57,39 @@ def test_fee(capsys):
     assert run(capsys, "fee", "--tier", "free", "--hours", "3")["fee"] == "150.00"
 
 
+def test_hold_lifted_by_an_override(capsys):
+    out = run(capsys, "hold", "--today", "2026-12-02", "--grace-days", "15",
+              "--statement", "2026-10-01:120.00", "--override", "2026-12-31")
+    assert out == {
+        "today": "2026-12-02", "is_on_hold": False, "since": "2026-10-17",
+        "reasons": ["statement_overdue", "override_in_force"],
+        "overdue": [{"statement": "2026-10-01:120.00", "due_on": "2026-10-01",
+                     "total": "120.00", "credited": "0.00", "owed": "120.00",
+                     "overdue_from": "2026-10-17", "reason": "unpaid"}],
+        "overdue_total": "120.00", "within_grace": [], "override": {"until": "2026-12-31"},
+        "grace_days": 15,
+    }
+
+
+def test_hold_without_override_partly_credited_and_within_grace(capsys):
+    out = run(capsys, "hold", "--today", "2026-12-02", "--grace-days", "15",
+              "--statement", "2026-10-01:120.00:100.00", "--statement", "2026-11-30:50.00",
+              "--statement", "2026-09-01:-30.00:0:credit",
+              "--override", "2026-12-31:revoked")
+    assert out["is_on_hold"] is True
+    assert out["reasons"] == ["statement_overdue"]
+    assert [(o["owed"], o["reason"]) for o in out["overdue"]] == [("20.00", "partly_credited")]
+    assert out["overdue_total"] == "20.00"
+    assert [o["overdue_from"] for o in out["within_grace"]] == ["2026-12-16"]
+    assert out["override"] is None
+
+
+def test_hold_with_nothing_owed(capsys):
+    out = run(capsys, "hold", "--today", "2026-12-02", "--grace-days", "0")
+    assert (out["is_on_hold"], out["since"], out["reasons"]) == (False, None,
+                                                                 ["nothing_overdue"])
+
+
 def test_custom_tariff_file(capsys, tmp_path, tariff):
     from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
@@ -85,6 +118,18 @@ def test_custom_tariff_file(capsys, tmp_path, tariff):
         ["fee", "--tier", "basic", "--licence", "lots"],
         ["fee", "--tier", "free", "--hours", "0"],
         ["fee", "--tier", "basic", "--tariff", "/nonexistent.toml"],
+        ["hold", "--today", "2026-12-02"],
+        ["hold", "--today", "tomorrow", "--grace-days", "15"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "-1"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "15", "--statement", "2026-10-01"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "15", "--statement",
+         "2026-10-01:lots"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "15", "--statement",
+         "2026-10-01:120.00:-5"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "15", "--statement",
+         "2026-10-01:120.00:0:invoice"],
+        ["hold", "--today", "2026-12-02", "--grace-days", "15", "--override",
+         "2026-12-31:forever"],
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv):
