@@ -1,6 +1,6 @@
 """How a priced entry reads for a technician: "included", "from allowance 60 min",
 "billed 37,50 €". Presentation only: the numbers come from the rules engine (a preview's
-``PricedWork``) or from the pricing snapshot stored on the entry; nothing is priced here.
+``PricedEntry``) or from the pricing snapshot stored on the entry; nothing is priced here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.utils.translation import override
 
 from supportdesk.domain.money import format_eur
 from supportdesk.worklog.models import WorkEntry
-from supportdesk.worklog.services.entries import PricedWork
+from supportdesk.worklog.services.entries import PricedEntry
 
 _ZERO = Decimal("0.00")
 
@@ -39,7 +39,7 @@ def price_parts(*, allowance_minutes: int, bank_minutes: int, net_amount: Decima
     return parts
 
 
-def priced_work_summary(priced: PricedWork, *, lang: str) -> dict:
+def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
     """JSON-ready summary of a preview (the live price shown while an entry is typed)."""
     lang = (lang or "el")[:2]
     with override(lang):

@@ -19,9 +19,10 @@ Out-of-scope work (§10) never draws included or prepaid hours: it needs a separ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -42,7 +43,7 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.domain.contract_years import contract_year_of
 from supportdesk.domain.money import quantize_money
-from supportdesk.domain.pricing import WorkItem, price_flat_fee, price_work
+from supportdesk.domain.pricing import PricedWork, WorkItem, price_flat_fee, price_work
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.selectors import minutes_held_by_entry
 from supportdesk.entitlements.services import (
@@ -88,37 +89,49 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------- what it costs
 
 
+def _from_work(name: str) -> property:
+    return property(lambda self: getattr(self.work, name),
+                    doc=f"The rules engine's ``PricedWork.{name}``.")
+
+
 @dataclass(frozen=True)
-class PricedWork:
+class PricedEntry:
     """What a technician sees before saving, and what is stored when they save.
 
-    ``lines`` are the rules engine's priced lines (machine keys: included, allowance, bank,
-    billed, surcharge, flat_fee); ``net_amount`` is their sum, in euros excluding VAT.
+    ``work`` is the rules engine's :class:`~supportdesk.domain.pricing.PricedWork` (the one
+    definition of priced work: minutes, draws, billed minutes, net amount); the rest is what
+    the service knows around it (tier, contract, tariff version, what the pools had left).
+    ``lines`` are the engine's lines as JSON-ready dicts (machine keys: included, allowance,
+    bank, billed, surcharge, flat_fee); ``net_amount`` is their sum, in euros excl. VAT.
     """
 
+    work: PricedWork
     tier: str
     contract_id: int | None
     tariff_version_id: int
     tariff_version: str
     channel: str
     kind: str
-    minutes: int
-    rounded_minutes: int
-    out_of_hours_minutes: int
     is_emergency: bool
-    included_minutes: int
-    covered_minutes: int
-    allowance_drawn_minutes: int
-    bank_drawn_minutes: int
-    billed_minutes: int
-    net_amount: Decimal
-    lines: tuple[dict[str, Any], ...]
     allowance_left_minutes: int | None
     bank_left_minutes: int | None
     flat_fee: Decimal | None = None
     is_out_of_scope: bool = False
     contract_year: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    minutes = _from_work("minutes")
+    rounded_minutes = _from_work("rounded_minutes")
+    out_of_hours_minutes = _from_work("out_of_hours_minutes")
+    included_minutes = _from_work("included_minutes")
+    covered_minutes = _from_work("covered_minutes")
+    allowance_drawn_minutes = _from_work("allowance_drawn_minutes")
+    bank_drawn_minutes = _from_work("bank_drawn_minutes")
+    billed_minutes = _from_work("billed_minutes")
+    net_amount = _from_work("net_amount")
+
+    @cached_property
+    def lines(self) -> tuple[dict[str, Any], ...]:
+        return tuple(_line_dict(line) for line in self.work.lines)
 
     @property
     def allowance_left_after(self) -> int | None:
@@ -231,7 +244,7 @@ def _context(*, ticket, started_at: datetime) -> _Context:
 
 def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: datetime,
            flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
-           bank_left: int | None, contract_year: int | None) -> PricedWork:
+           bank_left: int | None, contract_year: int | None) -> PricedEntry:
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
     item = WorkItem(channel=channel, started_at=started_at,
@@ -249,16 +262,10 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
             allowance_left_minutes=0 if out_of_scope else (allowance_left or 0),
             bank_left_minutes=0 if out_of_scope else (bank_left or 0),
         )
-    return PricedWork(
-        tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
+    return PricedEntry(
+        work=priced, tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
         tariff_version_id=ctx.tariff_row.pk, tariff_version=ctx.tariff_row.version,
-        channel=channel, kind=kind, minutes=priced.minutes,
-        rounded_minutes=priced.rounded_minutes,
-        out_of_hours_minutes=priced.out_of_hours_minutes, is_emergency=is_emergency,
-        included_minutes=priced.included_minutes, covered_minutes=priced.covered_minutes,
-        allowance_drawn_minutes=priced.allowance_drawn_minutes,
-        bank_drawn_minutes=priced.bank_drawn_minutes, billed_minutes=priced.billed_minutes,
-        net_amount=priced.net_amount, lines=tuple(_line_dict(x) for x in priced.lines),
+        channel=channel, kind=kind, is_emergency=is_emergency,
         allowance_left_minutes=allowance_left, bank_left_minutes=bank_left, flat_fee=fee,
         is_out_of_scope=out_of_scope, contract_year=contract_year,
     )
@@ -289,7 +296,7 @@ def _pools(*, ticket, channel: str, kind: str, ctx: _Context, bank, lock: bool, 
 
 def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: datetime,
                        kind: str = WorkKind.SUPPORT, flat_fee=None,
-                       entry: WorkEntry | None = None) -> PricedWork:
+                       entry: WorkEntry | None = None) -> PricedEntry:
     """Price a would-be entry without writing anything (the form's live preview).
 
     Pass ``entry`` when previewing an edit: the minutes it already holds count as free.
@@ -314,7 +321,7 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
                   bank_left=bank_left, contract_year=year)
 
 
-def _apply(entry: WorkEntry, priced: PricedWork) -> None:
+def _apply(entry: WorkEntry, priced: PricedEntry) -> None:
     entry.duration_minutes = priced.minutes
     entry.out_of_hours_minutes = min(priced.out_of_hours_minutes, priced.minutes)
     entry.is_emergency = priced.is_emergency
@@ -326,7 +333,7 @@ def _apply(entry: WorkEntry, priced: PricedWork) -> None:
     entry.pricing = priced.snapshot()
 
 
-def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedWork, Any]:
+def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedEntry, Any]:
     """Price ``entry`` on the locked pools: (priced work, allowance balance row or None)."""
     ticket = entry.ticket
     ctx = _context(ticket=ticket, started_at=entry.started_at)
@@ -340,7 +347,7 @@ def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedWork, Any]:
     return priced, balance
 
 
-def _draw(*, entry: WorkEntry, priced: PricedWork, balance, bank, by) -> None:
+def _draw(*, entry: WorkEntry, priced: PricedEntry, balance, bank, by) -> None:
     """Post the draws of a saved entry to the ledgers (same transaction, pools locked)."""
     if priced.allowance_drawn_minutes:
         allowance_post(balance=balance, minutes=-priced.allowance_drawn_minutes,
