@@ -8,6 +8,7 @@
     supportdesk-rules fee --tier basic --licence 4000.00 --licence 1500.00 [--hours N]
     supportdesk-rules hold --today 2026-12-02 --grace-days 15 \
         [--statement DUE:TOTAL[:CREDITED[:KIND]] ...] [--override UNTIL[:revoked] ...]
+    supportdesk-rules contract-year --starts 2024-02-29 --ends 2027-02-27 --day 2026-03-01
 
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
 calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
@@ -17,6 +18,11 @@ Bad arguments print a message on standard error and exit with status 2.
 due date, its total with VAT, what credit statements gave back on it, its kind; a
 ``credit`` is never owed), each ``--override`` a manager's override lasting until a day
 (``:revoked`` if it was revoked).
+
+``contract-year`` is the year of a contract a day falls in (§4: included hours are granted
+per contract year): its number and first and last days, and the renewal that would follow
+the contract. A contract starting on 29 February has its anniversaries on 28 February in
+common years; the last year ends with the contract.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from supportdesk.domain.calendar import jewelsoft_calendar
+from supportdesk.domain.contract_years import contract_year_of, renewal_period
 from supportdesk.domain.holds import (
     CREDIT_KIND,
     HoldDecision,
@@ -153,8 +160,8 @@ def _money(value: Decimal) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk-rules",
-        description="The support terms' rules (due moments, prices, fees, the support hold) "
-                    "as JSON.")
+        description="The support terms' rules (due moments, prices, fees, the support hold, "
+                    "contract years) as JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
@@ -200,6 +207,18 @@ def _parser() -> argparse.ArgumentParser:
     hold.add_argument("--override", action="append", default=[], type=_override,
                       metavar="UNTIL[:revoked]",
                       help="a manager's override, e.g. 2026-12-31 (repeatable)")
+
+    year = commands.add_parser(
+        "contract-year", help="the contract year a day falls in, and the renewal (§4)",
+        description="The contract year (§4) a day falls in: its number, first and last day; "
+                    "and the renewal that would follow the contract (as many whole years, "
+                    "from the day after).")
+    year.add_argument("--starts", required=True, type=_day, metavar="DAY",
+                      help="the contract's first day")
+    year.add_argument("--ends", required=True, type=_day, metavar="DAY",
+                      help="the contract's last day")
+    year.add_argument("--day", required=True, type=_day, metavar="DAY",
+                      help="a day of the contract")
     return parser
 
 
@@ -234,6 +253,17 @@ def _hold(decision: HoldDecision, today: date) -> dict[str, Any]:
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "contract-year":
+        if args.ends < args.starts:
+            parser.error("argument --ends: the contract ends before it starts")
+        if not args.starts <= args.day <= args.ends:
+            parser.error("argument --day: not a day of the contract")
+        cy = contract_year_of(contract_starts_on=args.starts, contract_ends_on=args.ends,
+                              day=args.day)
+        first, last = renewal_period(starts_on=args.starts, ends_on=args.ends)
+        return {"number": cy.number, "starts_on": cy.starts_on.isoformat(),
+                "ends_on": cy.ends_on.isoformat(),
+                "renewal": {"starts_on": first.isoformat(), "ends_on": last.isoformat()}}
     if args.command == "hold":
         return _hold(hold_decision(args.statement, args.override, today=args.today,
                                    grace_days=args.grace_days), args.today)

@@ -90,6 +90,20 @@ def test_hold_with_nothing_owed(capsys):
                                                                  ["nothing_overdue"])
 
 
+def test_contract_year_of_a_29_february_contract(capsys):
+    out = run(capsys, "contract-year", "--starts", "2024-02-29", "--ends", "2027-02-27",
+              "--day", "2026-03-01")
+    assert out == {"number": 3, "starts_on": "2026-02-28", "ends_on": "2027-02-27",
+                   "renewal": {"starts_on": "2027-02-28", "ends_on": "2030-02-27"}}
+
+
+def test_contract_year_the_last_short_year(capsys):
+    out = run(capsys, "contract-year", "--starts", "2024-01-01", "--ends", "2026-06-30",
+              "--day", "2026-06-30")
+    assert (out["number"], out["starts_on"], out["ends_on"]) == (3, "2026-01-01",
+                                                                 "2026-06-30")
+
+
 def test_custom_tariff_file(capsys, tmp_path, tariff):
     from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
@@ -130,6 +144,13 @@ def test_custom_tariff_file(capsys, tmp_path, tariff):
          "2026-10-01:120.00:0:invoice"],
         ["hold", "--today", "2026-12-02", "--grace-days", "15", "--override",
          "2026-12-31:forever"],
+        ["contract-year", "--starts", "2024-02-29", "--ends", "2027-02-27"],
+        ["contract-year", "--starts", "2024-02-30", "--ends", "2027-02-27", "--day",
+         "2026-03-01"],
+        ["contract-year", "--starts", "2027-02-27", "--ends", "2024-02-29", "--day",
+         "2026-03-01"],
+        ["contract-year", "--starts", "2024-02-29", "--ends", "2027-02-27", "--day",
+         "2027-02-28"],
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv):
