@@ -1,6 +1,6 @@
 """Fixtures every app's tests share: the seeded configuration and two customers' worlds.
 
-Org A and org B (RELIABILITY fixtures) each have a customer user; staff are a technician
+Org A and org B (docs/security.md fixtures) each have a customer user; staff are a technician
 and a manager. Org A has a Basic contract for 2026 (``basic_contract``) and each org a bare
 request (``ticket_a``, ``ticket_b``), for the work-entry, ledger and billing tests. Per-app
 factories live in ``<app>/tests/factories.py``; plain helpers (``at``, ``in_threads``) in
@@ -10,14 +10,18 @@ factories live in ``<app>/tests/factories.py``; plain helpers (``at``, ``in_thre
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from supportdesk.accounts.tests.factories import (
     ManagerFactory,
     TechnicianFactory,
     UserFactory,
+    confirmed_totp_device,
 )
 from supportdesk.catalog.tests.factories import ProductFactory
 from supportdesk.common.choices import Tier
+from supportdesk.contracts import selectors
+from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.tests.factories import TicketFactory
@@ -26,10 +30,6 @@ from supportdesk.tickets.tests.factories import TicketFactory
 @pytest.fixture(autouse=True)
 def _fresh_config_memo():
     """Each test builds its own calendar/tariff rows: never reuse another test's memo."""
-    from django.core.cache import cache
-
-    from supportdesk.contracts import selectors
-
     selectors._calendar_memo.clear()
     selectors._tariff_memo.clear()
     cache.clear()
@@ -39,8 +39,6 @@ def _fresh_config_memo():
 @pytest.fixture
 def config(db):
     """The default tariff and working calendar, as `manage.py seed_config` installs them."""
-    from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
-
     return {"tariff": tariff_seed_default(), "calendar": calendar_seed_default()}
 
 
@@ -106,6 +104,4 @@ def staff_mfa(settings):
 def totp_for():
     """``totp_for(user)``: give ``user`` a confirmed authenticator; returns the device.
     ``device_code(device)`` in accounts/tests/factories.py gives its current code."""
-    from supportdesk.accounts.tests.factories import confirmed_totp_device
-
     return confirmed_totp_device

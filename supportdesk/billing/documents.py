@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -52,7 +52,8 @@ def statement_filename(statement: Statement, ext: str) -> str:
 
 def statement_pdf(statement: Statement, *, lang: str | None = None) -> bytes:
     """The statement as a PDF (Greek by default), with the vendor's and customer's details."""
-    from weasyprint import HTML
+    # WeasyPrint and its Pango bindings load only when a PDF is made.
+    from weasyprint import HTML  # noqa: PLC0415
 
     with translation.override(lang or translation.get_language() or "el"):
         html = render_to_string("billing/statement_pdf.html", {
@@ -98,8 +99,6 @@ _EXPORT_HEADER = (
 
 
 def _export_row(s: Statement) -> list:
-    from django.utils import timezone
-
     issued = timezone.localtime(s.issued_at).date().isoformat() if s.issued_at else ""
     return [s.display_number, str(s.get_kind_display()), str(s.get_status_display()), issued,
             s.due_on.isoformat() if s.due_on else "", s.customer_name, s.customer_tax_number,
@@ -120,7 +119,7 @@ def statements_csv(statements) -> bytes:
 
 
 def _xlsx(rows_header, rows, title) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 - loaded only for a spreadsheet
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from supportdesk.common.choices import Channel, Tier
 
@@ -68,8 +69,6 @@ def _ticks(maximum: Decimal | int, chart: Chart, suffix: str = "") -> None:
 
 def sla_chart(data) -> Chart:
     """Compliance % per month, one bar per tier (months with no decided response: none)."""
-    from django.utils.translation import gettext as _
-
     chart = Chart(title=_("SLA compliance by tier and month (%)"))
     tiers = Tier.values
     months = data.months
@@ -98,8 +97,6 @@ def sla_chart(data) -> Chart:
 
 def channel_chart(data) -> Chart:
     """Hours of measured work per month, stacked by channel."""
-    from django.utils.translation import gettext as _
-
     chart = Chart(title=_("Hours by channel and month"))
     months = data.months
     totals = [sum(data.channels[c][m] for c in Channel.values) for m in months]
@@ -129,8 +126,6 @@ def channel_chart(data) -> Chart:
 
 def load_chart(data) -> Chart:
     """Open requests per technician (horizontal bars; overdue part highlighted)."""
-    from django.utils.translation import gettext as _
-
     rows = data.load[:15]
     row_h = 22
     chart = Chart(title=_("Open requests per technician"),

@@ -20,6 +20,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -308,7 +309,6 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         length = 0
     if length > limit + _UPLOAD_OVERHEAD:
         # Refuse before Django spools the body to disk.
-        from django.template.defaultfilters import filesizeformat
 
         message = ATTACHMENT_TOO_LARGE % {"size": filesizeformat(length),
                                           "limit": filesizeformat(limit)}
@@ -332,7 +332,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def attachment_download(request: HttpRequest, uuid) -> FileResponse:
-    """Always a download, never rendered inline (RELIABILITY #8, #10)."""
+    """Always a download, never rendered inline (docs/security.md #8, #10)."""
     attachment = ticket_selectors.attachment_get_for_user(user=request.user,
                                                           attachment_uuid=uuid)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True,

@@ -1,6 +1,6 @@
 """Inbound e-mail: ``mail_ingest(raw)`` stores the raw bytes, then files the message.
 
-Order of business (RELIABILITY #17-#20):
+Order of business (docs/security.md #17-#20):
 
 1. The raw message is saved first, in its own short transaction, before a byte is parsed:
    whatever happens next, it is never lost.
@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,8 +56,6 @@ def own_addresses() -> set[str]:
 
 
 def _bare(address: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(address)[1].strip().lower()
 
 

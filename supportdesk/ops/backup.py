@@ -1,4 +1,4 @@
-"""Backup and restore drill (RELIABILITY #32).
+"""Backup and restore drill (docs/security.md #32).
 
 ``backup_create`` writes a backup directory:
 
@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import environ
 from django.core.files.storage import default_storage
 from django.db import connections
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Count, Sum
-from django.db.utils import ConnectionDoesNotExist
+from django.db.utils import ConnectionDoesNotExist, load_backend
 from django.utils import timezone
 
 from supportdesk.billing.models import Statement
@@ -150,8 +152,6 @@ def _attachment_figures(alias: str, media_root: Path) -> dict[str, str]:
 
 
 def _migrations(alias: str) -> list[str]:
-    from django.db.migrations.recorder import MigrationRecorder
-
     recorder = MigrationRecorder(connections[alias])
     if not recorder.has_table():
         return []
@@ -247,8 +247,6 @@ def _with_alias(settings: dict) -> None:
     It is attached to the handler for ``.using()`` but kept out of ``DATABASES``: it exists
     only for the drill and is closed and dropped by ``_drop_alias``.
     """
-    from django.db.utils import load_backend
-
     backend = load_backend(settings["ENGINE"])
     connections[SCRATCH_ALIAS] = backend.DatabaseWrapper(settings, SCRATCH_ALIAS)
 
@@ -390,8 +388,6 @@ def _sqlite_restore(backup: Path, target: Path, live: dict) -> dict:
 
 
 def _pg_restore(backup: Path, url: str, live: dict) -> dict:
-    import environ
-
     parsed = environ.Env.db_url_config(url)
     name = parsed.get("NAME") or ""
     if not name or "/" in name or not urlsplit(url).path.strip("/"):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from stdnum.gr import vat
 
 from supportdesk.accounts.models import User
 from supportdesk.billing.models import Statement, VendorProfile
@@ -95,8 +96,6 @@ class DemoResult:
 
 
 def _afm(n: int) -> str:
-    from stdnum.gr import vat
-
     body = f"{(80000000 + n * 104729) % 100000000:08d}"
     return body + vat.calc_check_digit(body)
 

@@ -1,5 +1,5 @@
 """Reads for customer users. Every query is scoped to ``user.customer_id``: a customer user
-never reaches another company's rows, whatever id it sends (RELIABILITY #1, #2)."""
+never reaches another company's rows, whatever id it sends (docs/security.md #1, #2)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import Http404
 
 from supportdesk.billing.models import Quote, Statement
 from supportdesk.catalog.models import Release
@@ -105,8 +106,6 @@ def portal_usage(*, user, today: date) -> PortalUsage:
 
 def statement_list_for_customer(*, user, page: int | str = 1):
     """Issued statements of the user's company, newest first (drafts are never shown)."""
-    from django.core.paginator import Paginator
-
     qs = (Statement.objects.filter(customer_id=user.customer_id)
           .exclude(status=Statement.Status.DRAFT)
           .order_by("-issued_at", "-id"))
@@ -120,8 +119,6 @@ def quote_list_for_ticket(*, user, ticket) -> list[Quote]:
 
 
 def quote_get_for_customer(*, user, quote_id: int) -> Quote:
-    from django.http import Http404
-
     quote = (Quote.objects.select_related("ticket")
              .filter(pk=quote_id, ticket__customer_id=user.customer_id).first())
     if quote is None:
@@ -131,8 +128,6 @@ def quote_get_for_customer(*, user, quote_id: int) -> Quote:
 
 def release_get_for_customer(*, user, release_id: int, today: date) -> Release:
     """A release the user's contract entitles it to download (§4); otherwise Http404."""
-    from django.http import Http404
-
     if not portal_contract(user=user, today=today).has_updates:
         raise Http404
     release = (Release.objects.filter(

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -63,7 +63,7 @@ def _as_int(value) -> int | None:
 
 
 def queue_filters_from(params) -> QueueFilters:
-    """Parse request parameters (a QueryDict or dict) into filters (RELIABILITY #24)."""
+    """Parse request parameters (a QueryDict or dict) into filters (docs/security.md #24)."""
     status = params.get("status") or ""
     if status not in (STATUS_ALL, *Ticket.Status.values):
         status = STATUS_OPEN
@@ -143,8 +143,6 @@ def _after(position: tuple[datetime | None, int], *, open_queue: bool, forward: 
 
 
 def _ordering(*, open_queue: bool, forward: bool) -> list:
-    from django.db.models import F
-
     if open_queue:
         if forward:
             return [F("response_due_at").asc(nulls_last=True), "pk"]

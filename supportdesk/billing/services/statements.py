@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -455,8 +456,6 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
                     connection.close()
 
         if workers > 1 and connection.vendor == "postgresql" and len(ids) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
             parts = [ids[i::workers] for i in range(workers)]
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 results = [r for part in pool.map(lambda p: bill(p, in_thread=True), parts)
