@@ -128,16 +128,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-PASSWORD_RESET_TIMEOUT = 3600  # one hour: RELIABILITY #14
+PASSWORD_RESET_TIMEOUT = 3600  # one hour: docs/security.md #14
 
-# django-axes: lock on username + IP so an attacker cannot lock a victim out (RELIABILITY #13).
+# django-axes: lock on username + IP so an attacker cannot lock a victim out (docs/security.md #13).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours = 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Two-factor authentication for staff (RELIABILITY #15, ASVS 6.3.2, 6.4.3, 6.5.1).
+# Two-factor authentication for staff (docs/security.md #15, ASVS 6.3.2, 6.4.3, 6.5.1).
 # "required": technicians and managers reach no staff page, API call or admin page until a
 # TOTP code (or a single-use recovery code) verifies the session. "off" keeps the local demo
 # one password away; production defaults to "required". Customers are not asked (yet).
@@ -174,7 +174,7 @@ SUPPORTDESK_ATTACHMENT_MAX_BYTES = env.int(
     "SUPPORTDESK_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
 )
 
-# Security headers (RELIABILITY #11, #16, #38).
+# Security headers (docs/security.md #11, #16, #38).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

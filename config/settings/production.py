@@ -13,7 +13,7 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
-# Staff must verify a TOTP code after the password (RELIABILITY #15); only "off" opts out.
+# Staff must verify a TOTP code after the password (docs/security.md #15); only "off" opts out.
 SUPPORTDESK_STAFF_MFA = env.str("SUPPORTDESK_STAFF_MFA", default="required")
 if SUPPORTDESK_STAFF_MFA not in ("required", "off"):
     raise ValueError("SUPPORTDESK_STAFF_MFA must be 'required' or 'off'")

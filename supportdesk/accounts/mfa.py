@@ -1,4 +1,4 @@
-"""Two-factor authentication for staff (RELIABILITY #15, ASVS 6.3.2, 6.4.3, 6.5.1).
+"""Two-factor authentication for staff (docs/security.md #15, ASVS 6.3.2, 6.4.3, 6.5.1).
 
 Built on django-otp: a TOTP device (authenticator app) plus one static device holding ten
 single-use recovery codes. django-otp's OTPMiddleware tells whether the session was

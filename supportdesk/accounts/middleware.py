@@ -18,7 +18,7 @@ class StaffMfaMiddleware:
     """Staff who gave the password but no second factor reach nothing but the allow-list.
 
     One middleware (after django-otp's OTPMiddleware), not a decorator per view, so that no
-    staff page, API call or admin page can forget it (RELIABILITY #15). Allow-list only:
+    staff page, API call or admin page can forget it (docs/security.md #15). Allow-list only:
     log in, log out, verify, enrol, the language switch and static files. Browsers are sent
     to the verify page (or to enrolment when no authenticator is confirmed yet); the API
     answers 403 in JSON. Off unless ``SUPPORTDESK_STAFF_MFA = "required"``.

@@ -54,7 +54,7 @@ class User(AbstractUser):
 
 
 class MfaEvent(models.Model):
-    """Audit trail of a person's second factor (RELIABILITY #15): who enrolled, who reset
+    """Audit trail of a person's second factor (docs/security.md #15): who enrolled, who reset
     whose devices (lost phone) and when a single-use recovery code was spent."""
 
     class Kind(models.TextChoices):

@@ -2,7 +2,7 @@
 or service, serialise.
 
 Input schemas list the only fields a caller may set: anything else (organisation,
-assignee, status, billable, rate…) is ignored, never written (RELIABILITY #4).
+assignee, status, billable, rate…) is ignored, never written (docs/security.md #4).
 """
 
 from datetime import datetime

@@ -2,7 +2,7 @@
 
 Authentication is the Django session (with CSRF on writes, as for the HTML forms); every
 object is read through the same permission-scoped selectors as the web pages, so a
-customer user gets 404 for another company's ids (RELIABILITY #1, #37).
+customer user gets 404 for another company's ids (docs/security.md #1, #37).
 """
 
 from django.http import Http404

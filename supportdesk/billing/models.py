@@ -210,7 +210,7 @@ class StatementLine(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, null=True,
                                blank=True, related_name="+")
-    # An entry or expense is billed at most once (RELIABILITY #28). Only the line that bills
+    # An entry or expense is billed at most once (docs/security.md #28). Only the line that bills
     # it (not its surcharge line) names it, and a credited line releases it again.
     # Indexed by partial indexes below (non-null values only): most lines have no expense
     # and no reversed line, and 400,000 lines a month should not index their NULLs.

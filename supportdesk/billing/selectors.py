@@ -1,7 +1,7 @@
 """Reads of billing: hold state (§11), balances, statements, usage report.
 
 Every balance shown is explained by its ledger; ``*_get_for_user`` raise Http404 for
-another customer's rows (RELIABILITY #1), so a guessed id reveals nothing.
+another customer's rows (docs/security.md #1), so a guessed id reveals nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def billing_timezone():
 
 
 def period_bounds(period_start: date, period_end: date, tz) -> tuple[datetime, datetime]:
-    """[start, end) of a period of local days in ``tz`` (RELIABILITY #36)."""
+    """[start, end) of a period of local days in ``tz`` (docs/security.md #36)."""
     start = datetime.combine(period_start, time(0), tzinfo=tz)
     end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=tz)
     return start, end

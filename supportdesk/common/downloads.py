@@ -1,7 +1,7 @@
 """File responses for user uploads: always a download, never rendered inline.
 
 An SVG, HTML or PDF/HTML polyglot opened inline could run script in our origin
-(RELIABILITY #8, #10), so every stored file goes out as an attachment with nosniff and a
+(docs/security.md #8, #10), so every stored file goes out as an attachment with nosniff and a
 sandboxing CSP, whoever asks for it.
 """
 

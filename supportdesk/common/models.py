@@ -28,7 +28,7 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AppendOnlyModel(models.Model):
-    """Insert-only: ``save()`` of an existing row and ``delete()`` raise (RELIABILITY #30)."""
+    """Insert-only: ``save()`` of an existing row and ``delete()`` raise (docs/security.md #30)."""
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -2,7 +2,7 @@
 
 SQLite's lower()/LIKE fold only ASCII, and users type Greek without accents or with
 final sigma anywhere ("καφε" must find "ΚΑΦΈ"), so each searchable row keeps a folded
-copy of its text, and queries are folded the same way before matching (RELIABILITY #34).
+copy of its text, and queries are folded the same way before matching (docs/security.md #34).
 """
 
 import unicodedata

@@ -55,14 +55,15 @@ def tariff_version_create(
 
 
 def tariff_seed_default(*, effective_from: date = date(2020, 1, 1)) -> TariffVersion:
-    """The Jewelsoft tariff from SPEC.md, shipped with the rules engine as TOML."""
+    """The Jewelsoft tariff (docs/rules.md "Tariff reading"), shipped with the rules engine
+    as TOML."""
     source = DEFAULT_TARIFF_PATH.read_text(encoding="utf-8")
     existing = TariffVersion.objects.filter(effective_from=effective_from).first()
     if existing:
         return existing
     return tariff_version_create(
         version=load_tariff(source).version, effective_from=effective_from, source_toml=source,
-        notes="Jewelsoft default (SPEC.md)",
+        notes='Jewelsoft default (docs/rules.md "Tariff reading")',
     )
 
 

@@ -65,8 +65,9 @@ def dashboard_months(now: datetime) -> list[date]:
 
 def breach_cutoff(now: datetime, calendar=None) -> datetime:
     """A due moment at or before this one is breached at ``now``: at least one working
-    minute has passed since it (SPEC: breaches are compared in working minutes, so a
-    request due at 18:00 is not late at 19:00, only from 10:01 the next working day)."""
+    minute has passed since it (docs/rules.md "Response targets": breaches are compared in
+    working minutes, so a request due at 18:00 is not late at 19:00, only from 10:01 the next
+    working day)."""
     calendar = calendar or calendar_get_default()
     intervals = calendar.working_intervals(now - timedelta(days=40), now)
     if not intervals:

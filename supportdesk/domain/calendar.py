@@ -17,8 +17,8 @@ Time
     one that exists twice is its first occurrence.
 
 Working intervals are half-open ``[opening, closing)``: 18:00 itself is not working time, but
-adding working time that runs out exactly at 18:00 gives 18:00, not the next opening (SPEC,
-"Response targets"). ``add_working_minutes(t, 0)`` is the next working moment.
+adding working time that runs out exactly at 18:00 gives 18:00, not the next opening
+(docs/rules.md "Response targets"). ``add_working_minutes(t, 0)`` is the next working moment.
 
 Minutes
     Working time is measured in seconds internally and reported in whole minutes, rounded

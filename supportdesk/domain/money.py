@@ -1,4 +1,5 @@
-"""Money: Decimal euros, rounded half-up to cents in exactly one place (SPEC "Time and money").
+"""Money: Decimal euros, rounded half-up to cents in exactly one place
+(docs/rules.md "Time and money").
 
 Every amount the rules engine produces goes through :func:`quantize_money`; nothing is ever a
 float. Rates are per hour; durations are whole minutes (§8: the vendor measures them).

@@ -372,7 +372,7 @@ def price_flat_fee(item: WorkItem, fee: Decimal, *, tariff: Tariff,
 def price_expense(kind: ExpenseKind | str, amount: Decimal, *, tariff: Tariff,
                   on: date) -> PricedLine:
     """An expense re-billed at cost (travel, parking, lodging; §5, §9), with VAT in force
-    ``on`` that day (SPEC: 24% on re-billed expenses too)."""
+    ``on`` that day (docs/rules.md "VAT": 24% on re-billed expenses too)."""
     expense = ExpenseKind(kind)
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
         raise ValueError(f"expense amount must be a non-negative Decimal, got {amount!r}")

@@ -1,4 +1,5 @@
-"""Response targets (§4, SPEC "Response targets"): due moments and the state of a clock.
+"""Response targets (§4, docs/rules.md "Response targets"): due moments and the state of
+a clock.
 
 Targets are working time on the vendor's calendar (§6): Business "24 h" is one working day
 (480 working minutes), Basic "48 h" two (960), Free "2-5 working days" 960 expected and 2400

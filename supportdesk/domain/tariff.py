@@ -1,7 +1,8 @@
 """The tariff (§3-§5, §7, §9): what each tier gets and pays, as a versioned value.
 
 A :class:`Tariff` is loaded from TOML (``data/jewelsoft-tariff.toml`` is the Jewelsoft
-default, with the SPEC's reading of the table, §4) and can be written back
+default, with the reading of the table in docs/rules.md "Tariff reading", §4) and can be
+written back
 (:func:`tariff_to_toml`, :func:`tariff_to_dict`) so that the Django side stores and edits it.
 
 Loading is all-or-nothing: a malformed or incomplete file raises :class:`TariffError` whose
@@ -11,8 +12,8 @@ half-built tariff escapes. Unknown fields are refused too (a typo must not silen
 back to a default).
 
 Money, rates and percentages are given as strings (``"50.00"``, ``"0.15"``) or integers,
-**never TOML floats**: a float cannot hold 0.1 exactly, and money is never a float (SPEC
-"Time and money"). Durations are whole minutes (integers).
+**never TOML floats**: a float cannot hold 0.1 exactly, and money is never a float
+(docs/rules.md "Time and money"). Durations are whole minutes (integers).
 """
 
 from __future__ import annotations
@@ -521,7 +522,7 @@ def load_tariff_file(path: str | Path) -> Tariff:
 
 
 def default_tariff() -> Tariff:
-    """The Jewelsoft tariff shipped with the package (SPEC "Tariff reading")."""
+    """The Jewelsoft tariff shipped with the package (docs/rules.md "Tariff reading")."""
     return load_tariff_file(DEFAULT_TARIFF_PATH)
 
 

@@ -66,7 +66,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False  # never lost (RELIABILITY #19)
+        return False  # never lost (docs/security.md #19)
 
     @admin.display(description=_("reason"))
     def reason_label(self, obj):

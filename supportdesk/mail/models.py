@@ -1,6 +1,6 @@
 """Inbound e-mail as it arrived: the raw bytes are stored first, then the outcome.
 
-A row is written for every message fed in (RELIABILITY #19: never lost), before any parsing;
+A row is written for every message fed in (docs/security.md #19: never lost), before any parsing;
 its status then says what became of it. Duplicates of an already handled Message-ID are kept
 as ``ignored`` rows, so the count of rows is always the count of messages delivered.
 """

@@ -1,5 +1,5 @@
 """Customer actions that span two services, each all-or-nothing: a request or reply whose
-attachment is refused is not half-saved (RELIABILITY #21, ASVS 2.3.3)."""
+attachment is refused is not half-saved (docs/security.md #21, ASVS 2.3.3)."""
 
 from django.db import transaction
 

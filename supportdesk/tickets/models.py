@@ -191,7 +191,8 @@ class Ticket(TimeStampedModel):
 
 
 class TicketPause(models.Model):
-    """A span while the request waited on the customer: the SLA clock does not run (SPEC)."""
+    """A span while the request waited on the customer: the SLA clock does not run
+    (docs/rules.md "Waiting on the customer pauses the clock")."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
     started_at = models.DateTimeField()

@@ -77,7 +77,8 @@ def _unanswered():
 def _warning_horizon(now: datetime, calendar) -> datetime:
     """Requests due after this moment cannot have used 75% of their target yet: a target of
     T working minutes is 75% used only within its last T/4 working minutes. T is bounded by
-    the longest expected target of the tariff in force (and 5 working days, SPEC)."""
+    the longest expected target of the tariff in force (and 5 working days,
+    docs/rules.md "Response targets")."""
     longest = MAX_TARGET_WORKING_MINUTES
     try:
         tariff = tariff_to_domain(tariff_version_in_force(timezone.localdate(now)))

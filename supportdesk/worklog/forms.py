@@ -71,7 +71,7 @@ class WorkEntryForm(_SpanMixin, _TextMixin, forms.Form):
                                   max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     flat_fee = AmountField(label=_("Flat fee (€, optional)"), required=False)
-    # A token per rendered form: a double submit or retry records one entry (RELIABILITY #27).
+    # A token per rendered form: a double submit or retry records one entry (docs/security.md #27).
     form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     ENTRY_FIELDS = ("started_at", "ended_at", "channel", "kind", "description", "flat_fee")

@@ -55,7 +55,7 @@ class WorkEntry(TimeStampedModel):
     pricing = models.JSONField(default=dict, blank=True, editable=False)
     # Set when a statement bills this entry; a locked entry is never edited again.
     locked_at = models.DateTimeField(_("billed at"), null=True, blank=True, editable=False)
-    # A form token: a double submit or network retry records the entry once (RELIABILITY #27).
+    # A form token: a double submit or network retry records the entry once (docs/security.md #27).
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True,
                                        editable=False)
     history = HistoricalRecords()

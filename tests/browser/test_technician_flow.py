@@ -63,7 +63,7 @@ def test_technician_takes_a_phone_call_and_logs_work(live_server, browser_page):
     from supportdesk.worklog.models import RemoteSession, Timer, WorkEntry
 
     # given the default tariff and calendar, a Free-tier shop (50 €/h on every channel,
-    # SPEC tariff) and a technician
+    # docs/rules.md "Tariff reading") and a technician
     tariff_seed_default()
     calendar_seed_default()
     shop = CustomerFactory(name="Κοσμήματα Ωμέγα")

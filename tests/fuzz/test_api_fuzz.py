@@ -1,4 +1,4 @@
-"""API fuzzing against the served OpenAPI schema, as customer A and as staff (RELIABILITY #37).
+"""API fuzzing against the served OpenAPI schema, as customer A and as staff (docs/security.md #37).
 
 Schemathesis loads ``/api/openapi.json`` through the WSGI application (the schema the API
 really serves) and generates requests for every operation from it. Each response must:
@@ -7,10 +7,10 @@ really serves) and generates requests for every operation from it. Each response
 * have a status code the operation declares (``status_code_conformance``: the 4xx answers
   are documented too) and conform to its response schema (``response_schema_conformance``);
 * for customer A, never carry anything of org B: no org-B ticket id, reference, subject,
-  message body or customer id (the tenancy rule of RELIABILITY #1, checked on every response).
+  message body or customer id (the tenancy rule of docs/security.md #1, checked on every response).
 
 Examples per operation and role: ``FUZZ_EXAMPLES`` (default 25 so ``make test`` stays fast;
-run ``FUZZ_EXAMPLES=100 .venv/bin/pytest tests/fuzz -q`` for the RELIABILITY figure).
+run ``FUZZ_EXAMPLES=100 .venv/bin/pytest tests/fuzz -q`` for the docs/security.md #37 figure).
 Generation is derandomised: the same code always runs the same examples.
 """
 

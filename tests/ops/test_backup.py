@@ -1,4 +1,4 @@
-"""Backup and restore drill (RELIABILITY #32): what a backup holds comes back whole.
+"""Backup and restore drill (docs/security.md #32): what a backup holds comes back whole.
 
 ``manage.py backup`` then ``manage.py restore_check`` on demo-like data made by the real
 services (customers, requests with an attachment, work, a prepaid purchase, a billing run):

@@ -1,4 +1,4 @@
-"""Authentication attacks (RELIABILITY #13, #14, #16)."""
+"""Authentication attacks (docs/security.md #13, #14, #16)."""
 
 from concurrent.futures import ThreadPoolExecutor
 

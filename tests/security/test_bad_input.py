@@ -1,5 +1,5 @@
 """Oversized or malformed input gets a 4xx with a message, never a 500, and saves nothing
-(RELIABILITY #35)."""
+(docs/security.md #35)."""
 
 import pytest
 from django.test import Client

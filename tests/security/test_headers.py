@@ -1,4 +1,4 @@
-"""Every HTML response carries the security headers and a strict CSP (RELIABILITY #11, #38)."""
+"""Every HTML response carries the security headers and a strict CSP (docs/security.md #11, #38)."""
 
 import os
 import subprocess

@@ -1,5 +1,5 @@
 """Every portal and API route is in the access matrix; a new route without a row fails here
-(RELIABILITY #1, #5). Staff routes (desk/, desk/work/, billing/) have their own matrix in
+(docs/security.md #1, #5). Staff routes (desk/, desk/work/, billing/) have their own matrix in
 supportdesk/desk/tests/test_security_matrix.py."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""A customer never sees or changes another customer's data (RELIABILITY #1-#4, #7),
+"""A customer never sees or changes another customer's data (docs/security.md #1-#4, #7),
 through the portal pages or the REST API."""
 
 import json

@@ -1,4 +1,4 @@
-"""Stored XSS payloads are inert wherever a customer sees them (RELIABILITY #9)."""
+"""Stored XSS payloads are inert wherever a customer sees them (docs/security.md #9)."""
 
 from html.parser import HTMLParser
 

@@ -1,4 +1,4 @@
-"""Two-factor authentication for staff (RELIABILITY #15; ASVS 6.3.2, 6.4.3, 6.5.1).
+"""Two-factor authentication for staff (docs/security.md #15; ASVS 6.3.2, 6.4.3, 6.5.1).
 
 Runs on SQLite and on PostgreSQL (DATABASE_URL). Time is pinned with time-machine so that
 TOTP steps and throttling windows are deterministic.

@@ -1,5 +1,5 @@
 """Every staff, billing and admin route refuses a password-only staff session when two-factor
-authentication is required (RELIABILITY #15): found by walking the URL resolver, so a route
+authentication is required (docs/security.md #15): found by walking the URL resolver, so a route
 added later is covered without anyone remembering it."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Concurrent billing runs: each statement issued once, numbers gapless (RELIABILITY #28).
+"""Concurrent billing runs: each statement issued once, numbers gapless (docs/security.md #28).
 
 Real threads, one database connection each (closed at thread end), against the SQLite file
 database and, with ``DATABASE_URL`` set, a real PostgreSQL server. (The race for the last

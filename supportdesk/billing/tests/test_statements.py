@@ -93,7 +93,7 @@ def test_rerun_bills_nothing_twice_and_late_work_goes_on_a_new_statement(config,
 
 
 def test_periods_are_cut_in_athens_local_time(config, org_a, technician, manager):
-    # RELIABILITY #36: 23:30 local on 31 October is 21:30 UTC: it belongs to October
+    # docs/security.md #36: 23:30 local on 31 October is 21:30 UTC: it belongs to October
     ticket = TicketFactory(customer=org_a)
     entry = _onsite(ticket, technician, at(2026, 10, 31, 23, 30), minutes=20)
     nov = billing_run(**NOV, by=manager, now=at(2026, 12, 1, 9))

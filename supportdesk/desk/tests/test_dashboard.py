@@ -80,7 +80,8 @@ def test_open_load_per_technician(history, technician):
 
 
 def test_breach_cutoff_counts_working_minutes(config):
-    # At 19:00 a request due at 18:00 is not yet late (SPEC); at 10:01 next day it is.
+    # At 19:00 a request due at 18:00 is not yet late (docs/rules.md "Response targets");
+    # at 10:01 next day it is.
     evening = at(11, 23, 19)
     assert breach_cutoff(evening) == at(11, 23, 17, 59)
     assert breach_cutoff(at(11, 24, 10, 1)) == at(11, 24, 10, 0)

@@ -1,4 +1,4 @@
-"""Every staff URL, found by walking the resolver (RELIABILITY #1, #5, #9, #12).
+"""Every staff URL, found by walking the resolver (docs/security.md #1, #5, #9, #12).
 
 For each pattern under desk/, desk/work/ and billing/: an anonymous visitor gets the login
 page, a customer user gets 403/404, and nothing in the database changes, for GET and POST;

@@ -1,4 +1,4 @@
-"""Money (SPEC "Time and money"): Decimal, half-up to cents in one place."""
+"""Money (docs/rules.md "Time and money"): Decimal, half-up to cents in one place."""
 
 from __future__ import annotations
 

@@ -299,7 +299,7 @@ def test_pricing_invariants(calendar, tier, channel, start_minute, minutes, emer
 @pytest.mark.parametrize(
     ("day", "expected_minutes"),
     [
-        # RELIABILITY #36: 02:30-04:30 local is one hour on the last Sunday of March
+        # docs/security.md #36: 02:30-04:30 local is one hour on the last Sunday of March
         # (clocks jump 03:00 -> 04:00) and three on the last Sunday of October.
         (date(2026, 3, 29), 60),
         (date(2026, 10, 25), 180),

@@ -1,4 +1,4 @@
-"""Response targets (§4, SPEC "Response targets") on the Jewelsoft calendar (§6)."""
+"""Response targets (§4, docs/rules.md "Response targets") on the Jewelsoft calendar (§6)."""
 
 from __future__ import annotations
 

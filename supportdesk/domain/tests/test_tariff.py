@@ -1,4 +1,5 @@
-"""The tariff (§4, §5, §7, §9): every cell of the SPEC table, and malformed files."""
+"""The tariff (§4, §5, §7, §9): every cell of the table in docs/rules.md "Tariff reading",
+and malformed files."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from supportdesk.domain.tariff import (
 D = Decimal
 INCLUDED = "included"
 
-# SPEC "Tariff reading": (tier, channel) -> included, or (rate per hour, yearly minutes).
+# docs/rules.md "Tariff reading": (tier, channel) -> included, or (rate per hour, yearly minutes).
 TABLE = {
     (Tier.FREE, Channel.PHONE): (D("50"), 0),
     (Tier.FREE, Channel.REMOTE): (D("50"), 0),

@@ -1,4 +1,4 @@
-"""Races for the last prepaid hours (RELIABILITY #25, #26).
+"""Races for the last prepaid hours (docs/security.md #25, #26).
 
 Twenty technicians save work at the same moment against a bank with 5 hours left: the
 customer's bank row is locked (``customer_lock``), so exactly 10 half-hours draw from it and
@@ -69,7 +69,7 @@ def _race_for_the_last_five_hours():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_race_for_the_last_hours_on_sqlite():
-    # RELIABILITY #26: IMMEDIATE transactions queue the savers; contention is retried.
+    # docs/security.md #26: IMMEDIATE transactions queue the savers; contention is retried.
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     _race_for_the_last_five_hours()
@@ -79,7 +79,7 @@ def test_race_for_the_last_hours_on_sqlite():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_race_for_the_last_hours_on_postgresql():
-    # RELIABILITY #25: SELECT ... FOR UPDATE on the customer's bank row; CHECK as last guard.
+    # docs/security.md #25: SELECT ... FOR UPDATE on the customer's bank row; CHECK as last guard.
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
     _race_for_the_last_five_hours()

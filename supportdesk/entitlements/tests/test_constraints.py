@@ -1,4 +1,4 @@
-"""The ledgers and prepaid purchases guard themselves (RELIABILITY #27, issue 3).
+"""The ledgers and prepaid purchases guard themselves (docs/security.md #27, issue 3).
 
 Ledger rows are append-only (model guard; a trigger on PostgreSQL, installed by
 ``entitlements.apps``); the hour bank's CHECK is the last guard against an overdraft; a

@@ -1,4 +1,4 @@
-"""Random top-up / draw / correction / reversal / invoice sequences (RELIABILITY #29).
+"""Random top-up / draw / correction / reversal / invoice sequences (docs/security.md #29).
 
 Two state machines check the same invariants: ``balance == Σ ledger``, never negative, and
 ``invoice total == Σ lines`` exactly (Decimal, VAT half-up once per rate):

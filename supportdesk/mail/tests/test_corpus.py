@@ -1,4 +1,4 @@
-"""Golden corpus (RELIABILITY #17, #19, #20): every ``corpus/*.eml`` is fed to ``mail_ingest``
+"""Golden corpus (docs/security.md #17, #19, #20): every ``corpus/*.eml`` is fed to ``mail_ingest``
 and its outcome compared with the ``.json`` next to it."""
 
 import json

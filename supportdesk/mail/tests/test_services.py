@@ -1,5 +1,5 @@
 """Intake beyond the corpus: raw kept before parsing, crashes, size limits, duplicates,
-tokens (RELIABILITY #17, #19); token format and HMAC checks are in
+tokens (docs/security.md #17, #19); token format and HMAC checks are in
 ``notifications/tests/test_tokens.py``."""
 
 import pytest

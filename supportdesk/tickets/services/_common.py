@@ -1,4 +1,4 @@
-"""Checks shared by the ticket services: who may act, and text limits (RELIABILITY #35)."""
+"""Checks shared by the ticket services: who may act, and text limits (docs/security.md #35)."""
 
 from __future__ import annotations
 

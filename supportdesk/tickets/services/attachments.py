@@ -1,4 +1,4 @@
-"""Attachments on a request: checked before a byte is stored (RELIABILITY #8, #10, #21, #22).
+"""Attachments on a request: checked before a byte is stored (docs/security.md #8, #10, #21, #22).
 
 A file is refused, with a clear message and nothing written, when it is too large, when its
 extension is not on the allowlist, or when its content does not match its extension (an
@@ -64,7 +64,7 @@ _SNIFF_BYTES = 8192
 _NAME_MAX = 120
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 _UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-# Bidirectional overrides make "gpj.exe" look like "exe.jpg" (RELIABILITY #35).
+# Bidirectional overrides make "gpj.exe" look like "exe.jpg" (docs/security.md #35).
 _BIDI = dict.fromkeys(
     [0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
 )
@@ -212,7 +212,7 @@ def attachment_add(
 
 def _restrict_mode(attachment: Attachment) -> None:
     # FILE_UPLOAD_PERMISSIONS covers uploads saved by the storage; enforce it whatever the
-    # deployment's settings say (RELIABILITY #22: never world-readable).
+    # deployment's settings say (docs/security.md #22: never world-readable).
     try:
         path = attachment.file.path
     except NotImplementedError:  # a remote storage: permissions are its business

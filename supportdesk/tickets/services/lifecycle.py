@@ -186,7 +186,8 @@ def _close_pause(ticket: Ticket, at: datetime) -> None:
 def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | None = None
                          ) -> Ticket:
     """Move a request to ``status``. Waiting on the customer pauses the response clock;
-    leaving it ends the pause and moves the deadlines by the paused working time (SPEC).
+    leaving it ends the pause and moves the deadlines by the paused working time
+    (docs/rules.md "Waiting on the customer pauses the clock").
     Resolving or closing an unanswered request counts as its response."""
     ensure_staff(by)
     now = now or timezone.now()

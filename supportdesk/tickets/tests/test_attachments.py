@@ -1,4 +1,4 @@
-"""Attachments (RELIABILITY #8, #10, #21, #22): checked content, UUID storage, mode 0640."""
+"""Attachments (docs/security.md #8, #10, #21, #22): checked content, UUID storage, mode 0640."""
 
 import hashlib
 import os

@@ -1,5 +1,5 @@
-"""The SLA queue: order, filters, keyset pages, Greek search (RELIABILITY #34), SLA states,
-and per-user access (RELIABILITY #1, #8)."""
+"""The SLA queue: order, filters, keyset pages, Greek search (docs/security.md #34), SLA states,
+and per-user access (docs/security.md #1, #8)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

@@ -190,7 +190,8 @@ class TestReplies:
 
     def test_response_at_next_opening_after_a_1800_deadline_is_in_time(
             self, business_a, org_a, technician):
-        # SPEC: breaches are compared in working minutes: 10:00 next morning == 18:00.
+        # docs/rules.md "Response targets": breaches are compared in working minutes:
+        # 10:00 next morning == 18:00.
         ticket = make(org_a, technician, now=at(23, 10))  # due Monday 18:00
         ticket_reply(ticket=ticket, body="Απάντηση", by=technician, now=at(24, 10))
         ticket.refresh_from_db()

@@ -22,7 +22,7 @@ from supportdesk.tickets.tasks import sla_scan
 
 ATHENS = dt.timezone(dt.timedelta(hours=2))
 TUESDAY_10 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ATHENS)
-# Business: 480 working minutes (one working day, SPEC "Response targets").
+# Business: 480 working minutes (one working day, docs/rules.md "Response targets").
 AT_50 = TUESDAY_10 + dt.timedelta(hours=4)               # 240/480
 AT_80 = TUESDAY_10 + dt.timedelta(hours=6, minutes=24)   # 384/480 -> warning
 AFTER_DUE = dt.datetime(2026, 11, 25, 10, 30, tzinfo=ATHENS)  # 510/480 -> breached

@@ -7,8 +7,8 @@ may be served outside support hours with a 20% surcharge on the time or the fee.
 A technician records the message as an emergency request (``emergency = pending``), then
 accepts or declines it with a reason. Accepting changes no price here: the entries service
 reads ``ticket.emergency == accepted`` and the calendar's out-of-hours minutes, and the rules
-engine applies the surcharge (SPEC "Out-of-hours surcharge"). Unbilled entries already logged
-on the request are re-priced on accept/decline so that they follow the decision.
+engine applies the surcharge (docs/rules.md "Out-of-hours surcharge"). Unbilled entries
+already logged on the request are re-priced on accept/decline so that they follow the decision.
 """
 
 from datetime import datetime

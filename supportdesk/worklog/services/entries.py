@@ -212,7 +212,7 @@ def _check_choice(value: str, choices, message) -> str:
 
 def _minutes_between(started_at: datetime, ended_at: datetime) -> int:
     """Elapsed whole minutes, a started minute counting as worked (as the rules engine's
-    ``WorkItem.between`` does), in absolute time so a DST night counts right (RELIABILITY
+    ``WorkItem.between`` does), in absolute time so a DST night counts right (docs/security.md
     #36). Python subtracts two datetimes of the *same* zone as wall-clock times, hence UTC."""
     seconds = (ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds()
     return max(1, math.ceil(seconds / 60))
@@ -236,7 +236,8 @@ def _context(*, ticket, started_at: datetime) -> _Context:
     local_day = started_at.astimezone(calendar.tz).date()
     row = tariff_version_in_force(local_day)
     contract = contract_in_force(customer_id=ticket.customer_id, day=local_day)
-    # No contract in force: the Free tier's rules at the standard rate (SPEC, tariff reading).
+    # No contract in force: the Free tier's rules at the standard rate
+    # (docs/rules.md "No contract means the Free tier").
     tier = contract.tier if contract is not None else Tier.FREE
     return _Context(tariff_row=row, tariff=tariff_to_domain(row), calendar=calendar,
                     contract=contract, tier=str(tier), local_day=local_day)
@@ -367,7 +368,7 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     """Record measured work (§8), priced and drawn from the ledgers, all or nothing.
 
     ``idempotency_key`` (a form token): a replay with the same values returns the first
-    entry; the same key with different values is refused (RELIABILITY #27).
+    entry; the same key with different values is refused (docs/security.md #27).
     """
     ensure_staff(by, ENTRY_ONLY_STAFF)
     ensure_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)

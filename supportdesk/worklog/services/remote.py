@@ -3,7 +3,8 @@
 A session is recorded with its tool, the tool's session id, start and end and the name of
 the customer's person who consented and supervised; without consent nothing is recorded.
 The session's time becomes a work entry on the remote channel through the entries service
-(which prices it: included hours first, then the standard rate, SPEC tariff table).
+(which prices it: included hours first, then the standard rate, docs/rules.md
+"Tariff reading").
 """
 
 from datetime import datetime

@@ -22,6 +22,7 @@ def basic_ticket(config, org_a):
 
 @pytest.fixture
 def free_ticket(config, org_b):
-    # No contract in force: the Free tier's rules at the standard rate (SPEC).
+    # No contract in force: the Free tier's rules at the standard rate
+    # (docs/rules.md "No contract means the Free tier").
     return TicketFactory(customer=org_b, tier="free", status="open",
                          subject="Λάθος στο απόθεμα")

@@ -1,4 +1,4 @@
-"""Work-entry pricing and the ledgers (§3, §4, §7, §8, §10; RELIABILITY #27, #30, #36).
+"""Work-entry pricing and the ledgers (§3, §4, §7, §8, §10; docs/security.md #27, #30, #36).
 
 Recording, previewing, editing and deleting priced work (worklog.services.entries) and what
 it draws from the included hours and the prepaid bank. The ledgers' own guards (append-only
@@ -192,7 +192,7 @@ def test_update_reverses_previous_draws_and_prices_again(config, basic_contract,
     assert reasons == [("grant", 240), ("draw", -60), ("reversal", 60), ("draw", -120)]
     balance = AllowanceBalance.objects.get()
     assert balance.balance_minutes == 120 == _ledger_sum(AllowanceLedgerEntry)
-    # history keeps who changed it (RELIABILITY #40)
+    # history keeps who changed it (docs/security.md #40)
     assert entry.history.first().history_user == technician
 
 
@@ -215,7 +215,7 @@ def test_delete_gives_the_minutes_back(config, basic_contract, ticket_a, technic
 
 
 def test_locked_entry_cannot_be_edited_or_deleted(config, basic_contract, ticket_a, technician):
-    # given an entry a statement billed (RELIABILITY #30)
+    # given an entry a statement billed (docs/security.md #30)
     entry = svc.work_entry_create(ticket=ticket_a, technician=technician,
                                   channel=Channel.REMOTE, started_at=at(2026, 11, 24, 11),
                                   ended_at=at(2026, 11, 24, 12), by=technician)
@@ -246,7 +246,7 @@ def test_idempotency_key_replay_returns_the_first_entry(config, basic_contract, 
 
 @pytest.mark.parametrize(("day", "minutes"), [(29, 60), (25, 180)])
 def test_dst_nights_are_measured_in_absolute_time(config, ticket_a, technician, day, minutes):
-    # RELIABILITY #36: 02:30-04:30 local is 1 h on 29 March 2026, 3 h on 25 October 2026
+    # docs/security.md #36: 02:30-04:30 local is 1 h on 29 March 2026, 3 h on 25 October 2026
     month = 3 if day == 29 else 10
     entry = svc.work_entry_create(ticket=ticket_a, technician=technician, channel=Channel.PHONE,
                                   started_at=at(2026, month, day, 2, 30),

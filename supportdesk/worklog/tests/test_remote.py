@@ -34,7 +34,7 @@ def _record(ticket, technician, **overrides):
 
 
 def test_session_records_its_remote_entry_from_the_allowance(basic_ticket, technician):
-    # given a Basic customer (remote: 4 h/year included, SPEC)
+    # given a Basic customer (remote: 4 h/year included, docs/rules.md "Tariff reading")
     # when a 60-minute supervised session is recorded
     session = _record(basic_ticket, technician)
     # then the session and its remote entry exist, drawn from the allowance

@@ -59,7 +59,7 @@ def test_rounded_span_refuses_under_a_minute_and_forgotten_timers():
 
 
 def test_stop_records_a_priced_entry_and_removes_the_timer(free_ticket, technician):
-    # given a running timer on a Free customer's request (50 €/h, SPEC tariff)
+    # given a running timer on a Free customer's request (50 €/h, docs/rules.md "Tariff reading")
     timer_start(ticket=free_ticket, technician=technician, channel="phone", now=TUESDAY_11)
     # when it is stopped 45 minutes later
     entry = timer_stop(ticket=free_ticket, technician=technician, description="Οδηγίες",

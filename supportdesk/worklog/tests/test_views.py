@@ -1,5 +1,5 @@
 """Staff work pages: timer buttons, live price preview, manual entries, locks and history,
-and that customers or visitors reach none of them (§8, RELIABILITY #5, #12)."""
+and that customers or visitors reach none of them (§8, docs/security.md #5, #12)."""
 
 import datetime as dt
 import re
@@ -113,7 +113,7 @@ def test_preview_shows_included_and_allowance(staff_client, basic_ticket):
     staff_client.cookies["django_language"] = "en"
     phone = _preview(staff_client, basic_ticket, minutes=30, lang="en").json()
     assert phone["label"] == "included"
-    # Basic: remote has 4 h/year included (SPEC tariff table)
+    # Basic: remote has 4 h/year included (docs/rules.md "Tariff reading")
     remote = _preview(staff_client, basic_ticket, minutes=60, channel="remote", lang="en").json()
     assert remote["label"].startswith("from allowance 60 min")
     assert remote["net_amount"] == "0.00"
@@ -308,7 +308,7 @@ def test_english_renders_in_english(staff_client, free_ticket):
 
 
 def test_dst_entry_duration_uses_absolute_time(staff_client, config, org_b, technician):
-    # RELIABILITY #36: 02:30-04:30 local on the last Sunday of October is 3 hours
+    # docs/security.md #36: 02:30-04:30 local on the last Sunday of October is 3 hours
     ticket = TicketFactory(customer=org_b, tier="free", status="open")
     start = dt.datetime(2026, 10, 25, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=3)))
     end = dt.datetime(2026, 10, 25, 4, 30, tzinfo=ATHENS)

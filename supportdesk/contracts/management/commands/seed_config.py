@@ -4,7 +4,8 @@ from supportdesk.contracts.services import calendar_seed_default, tariff_seed_de
 
 
 class Command(BaseCommand):
-    help = "Install the default tariff (SPEC.md) and working calendar (§6) if none exist."
+    help = ('Install the default tariff (docs/rules.md "Tariff reading") and working calendar '
+            "(§6) if none exist.")
 
     def handle(self, *args, **options):
         tariff = tariff_seed_default()
