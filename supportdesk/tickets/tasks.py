@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -124,13 +124,10 @@ def _send_notice(ticket_id: int, notice: str) -> None:
             lead = _("%(percent)s%% of the response target of this request is used.") % {
                 "percent": SLA_WARNING_SHARE_PERCENT}
         subject = f"[{ticket.reference}] {title}: {ticket.subject}"
-        try:
-            # Mail is read outside the site: the link is absolute, on the configured host
-            # (never one taken from a request's Host header).
-            path = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse("desk:ticket",
-                                                                        args=[ticket.pk])
-        except NoReverseMatch:
-            path = ""
+        # Mail is read outside the site: the link is absolute, on the configured host
+        # (never one taken from a request's Host header).
+        path = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse("desk:ticket",
+                                                                    args=[ticket.pk])
         labels = {"request": _("Request"), "customer": _("Customer"), "tier": _("Tier"),
                   "due": _("Response due"), "technician": _("Technician")}
         technician = (ticket.assignee.get_full_name() or ticket.assignee.get_username()
@@ -143,9 +140,9 @@ def _send_notice(ticket_id: int, notice: str) -> None:
             f"{labels['tier']}: {ticket.get_tier_display()}",
             f"{labels['due']}: {due}",
             f"{labels['technician']}: {technician}",
+            "",
+            path,
         ]
-        if path:
-            lines += ["", path]
         # A failure to send raises into the scan, as it always did (the notice stays marked).
         email_send(to=recipients, subject=subject, body="\n".join(lines),
                    subject_limit=HEADER_LIMIT, raise_errors=True)

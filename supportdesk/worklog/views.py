@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -66,11 +66,8 @@ from supportdesk.worklog.services.visits import (
 
 
 def ticket_url(ticket: Ticket) -> str:
-    """The ticket page of the desk (part A) or, until it exists, this app's work page."""
-    try:
-        return reverse("desk:ticket", args=[ticket.pk])
-    except NoReverseMatch:
-        return reverse("worklog:ticket_work", args=[ticket.pk])
+    """The ticket page of the desk, where the work panel lives."""
+    return reverse("desk:ticket", args=[ticket.pk])
 
 
 def _fail(request: HttpRequest, exc: ApplicationError) -> None:
