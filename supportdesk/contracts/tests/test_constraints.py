@@ -1,8 +1,11 @@
 """The database itself refuses what the forms refuse (issue 3), on SQLite and PostgreSQL.
 
 Each case bypasses full_clean() on purpose: a bug in a service or a raw bulk insert must
-still hit the CHECK constraint and leave nothing behind. (Prepaid purchases and the hour
-bank are entitlements': supportdesk/entitlements/tests/test_constraints.py.)
+still hit the CHECK constraint and leave nothing behind. Other apps' rows are checked beside
+their models: prepaid purchases and the hour bank in
+supportdesk/entitlements/tests/test_constraints.py, licences in
+supportdesk/customers/tests/test_constraints.py, users in
+supportdesk/accounts/tests/test_constraints.py.
 """
 
 import datetime as dt
@@ -11,10 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from supportdesk.accounts.models import User
-from supportdesk.catalog.tests.factories import ProductFactory
 from supportdesk.contracts.models import Closure, Contract, WorkingCalendar
-from supportdesk.customers.models import Licence
 from supportdesk.customers.tests.factories import CustomerFactory
 
 
@@ -46,38 +46,6 @@ def test_contract_with_negative_fee_is_refused(config):
         tariff_version=config["tariff"],
     ))
     assert Contract.objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_negative_licence_value_is_refused():
-    customer, product = CustomerFactory(), ProductFactory()
-    _refused(lambda: Licence.objects.create(
-        customer=customer, product=product, value=Decimal("-0.01"), licensed_on=dt.date(2025, 1, 1)
-    ))
-    assert Licence.objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_licence_of_zero_value_is_allowed():
-    customer, product = CustomerFactory(), ProductFactory()
-    Licence.objects.create(customer=customer, product=product, value=Decimal("0.00"),
-                           licensed_on=dt.date(2025, 1, 1))
-    assert Licence.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_customer_user_without_a_customer_is_refused():
-    _refused(lambda: User.objects.create(username="orphan", role=User.Role.CUSTOMER))
-    assert not User.objects.filter(username="orphan").exists()
-
-
-@pytest.mark.django_db
-def test_staff_user_attached_to_a_customer_is_refused():
-    customer = CustomerFactory()
-    _refused(lambda: User.objects.create(
-        username="tech-with-shop", role=User.Role.TECHNICIAN, customer=customer
-    ))
-    assert not User.objects.filter(username="tech-with-shop").exists()
 
 
 @pytest.mark.django_db
