@@ -4,11 +4,10 @@ import factory
 
 from supportdesk.common.choices import Tier
 from supportdesk.contracts.models import Contract, TariffVersion
-from supportdesk.entitlements.models import PrepaidPurchase
 
 
 class ContractFactory(factory.django.DjangoModelFactory):
-    """Needs the default tariff seeded (the ``config`` fixture in supportdesk/conftest.py)."""
+    """Needs the default tariff seeded (the ``config`` fixture in the root conftest.py)."""
 
     class Meta:
         model = Contract
@@ -22,15 +21,3 @@ class ContractFactory(factory.django.DjangoModelFactory):
         lambda: TariffVersion.objects.order_by("effective_from").first()
     )
 
-
-class PrepaidPurchaseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PrepaidPurchase
-
-    customer = factory.SubFactory("supportdesk.customers.tests.factories.CustomerFactory")
-    hours = 5
-    price = "250.00"
-    purchased_on = dt.date(2026, 1, 10)
-    tariff_version = factory.LazyFunction(
-        lambda: TariffVersion.objects.order_by("effective_from").first()
-    )
