@@ -22,11 +22,11 @@ from django.db import connection
 
 from supportdesk.billing.models import Statement
 from supportdesk.billing.services import billing_run, prepaid_purchase_create
-from supportdesk.ops import backup as backup_mod
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.entitlements.models import BankLedgerEntry
+from supportdesk.ops import backup as backup_mod
 from supportdesk.tickets.services import attachment_add, ticket_create
 from supportdesk.worklog.services.entries import work_entry_create
 

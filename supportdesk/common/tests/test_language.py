@@ -1,4 +1,4 @@
-"""Greek by default, English on request (DEVELOPERS.md: every string translatable)."""
+"""Greek by default, English on request (every user-facing string is translatable)."""
 
 import pytest
 from django.conf import settings

@@ -33,7 +33,7 @@ def get_item(mapping, key):
 
 @register.filter
 def choice_label(key, kind: str) -> str:
-    """The translated label of a stored machine key (events keep keys, STYLE.md §10):
+    """The translated label of a stored machine key (events store keys, never translated text):
     ``{{ e.data.to|choice_label:"status" }}``; an unknown key is shown as it is."""
     choices = {"status": Ticket.Status, "category": Ticket.Category}.get(kind)
     if choices is None or key not in choices.values:

@@ -1,4 +1,4 @@
-"""PostgreSQL only: a trigram GIN index on the folded search text (RELIABILITY #34).
+"""PostgreSQL only: a trigram GIN index on the folded search text (docs/security.md #34).
 
 ``search_text__contains`` becomes ``LIKE '%term%'``; with ``gin_trgm_ops`` PostgreSQL answers
 it from the index instead of reading a million rows. SQLite has no trigram indexes: the
