@@ -5,7 +5,6 @@ parses a tariff, so one rule is never implemented twice.
 """
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -14,11 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.domain.calendar import BusinessCalendar
 from supportdesk.domain.holidays_gr import greek_holiday_rule
+from supportdesk.domain.tariff import Tariff
 
 from .models import Contract, TariffVersion, WorkingCalendar
-
-if TYPE_CHECKING:
-    from supportdesk.domain.tariff import Tariff
 
 NO_TARIFF_IN_FORCE = _("No tariff version is in force on %(day)s.")
 NO_DEFAULT_CALENDAR = _("No default working calendar is configured.")
@@ -32,7 +29,7 @@ def config_version() -> int:
 
 
 _calendar_memo: dict[tuple[int, int], BusinessCalendar] = {}
-_tariff_memo: dict[tuple[int, int], "Tariff"] = {}
+_tariff_memo: dict[tuple[int, int], Tariff] = {}
 
 
 def calendar_get_default() -> BusinessCalendar:
@@ -75,7 +72,7 @@ def tariff_version_in_force(day: date) -> TariffVersion:
     return row
 
 
-def tariff_to_domain(row: TariffVersion) -> "Tariff":
+def tariff_to_domain(row: TariffVersion) -> Tariff:
     key = (row.pk, config_version())
     found = _tariff_memo.get(key)
     if found is None:
