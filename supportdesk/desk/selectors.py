@@ -28,6 +28,7 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.customers.models import Customer
 from supportdesk.domain.tariff import Tier as DomainTier
+from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, OPEN_STATUSES
 from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import WorkEntry
@@ -36,7 +37,8 @@ from .models import ChannelMonth, SlaMonth
 
 ATHENS = ZoneInfo("Europe/Athens")
 DASHBOARD_MONTHS = 12
-OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER]
+# Unanswered requests whose clock is paused are never late (their target is not counted).
+_CLOCK_RUNS = ~Q(status__in=sorted(CLOCK_PAUSED_STATUSES))
 
 
 # ----------------------------------------------------------------------------- months
@@ -85,7 +87,7 @@ def sla_month_aggregates(*, start: datetime, end: datetime, cutoff: datetime
     they wait on the customer (their clock is paused)."""
     unanswered_breached = Q(
         first_response_at__isnull=True, response_due_max_at__lte=cutoff,
-    ) & ~Q(status=Ticket.Status.WAITING_CUSTOMER)
+    ) & _CLOCK_RUNS
     rows = (
         Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
         .annotate(m=TruncMonth("received_at", tzinfo=ATHENS))
@@ -223,7 +225,7 @@ def dashboard_get(*, now: datetime | None = None) -> Dashboard:
 def open_load(*, cutoff: datetime) -> list[LoadRow]:
     """Open requests per technician (unassigned first), waiting and overdue among them."""
     rows = (
-        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        Ticket.objects.filter(status__in=list(OPEN_STATUSES))
         .values("assignee_id", "assignee__username", "assignee__first_name",
                 "assignee__last_name")
         .annotate(
@@ -231,7 +233,7 @@ def open_load(*, cutoff: datetime) -> list[LoadRow]:
             waiting=Count("id", filter=Q(status=Ticket.Status.WAITING_CUSTOMER)),
             overdue=Count("id", filter=Q(first_response_at__isnull=True,
                                          response_due_max_at__lte=cutoff)
-                          & ~Q(status=Ticket.Status.WAITING_CUSTOMER)),
+                          & _CLOCK_RUNS),
         )
         .order_by()
     )

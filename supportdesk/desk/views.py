@@ -32,12 +32,12 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
 from supportdesk.customers.models import Customer
 from supportdesk.customers.selectors import customer_search
+from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, next_statuses
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets import services as ticket_services
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX
 from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
-from supportdesk.tickets.services.lifecycle import TRANSITIONS
 
 from . import charts
 from .forms import (
@@ -170,8 +170,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),
         "pauses": list(ticket.pauses.all()),
         "standing": standing,
-        "next_statuses": [(s, Ticket.Status(s).label) for s in Ticket.Status.values
-                          if s in TRANSITIONS[ticket.status]],
+        "next_statuses": [(s, Ticket.Status(s).label) for s in next_statuses(ticket.status)],
+        "clock_paused_statuses": CLOCK_PAUSED_STATUSES,
         # Plain values, rendered by the template's own loops: Django's widget templates cost
         # tens of milliseconds for a 200-technician select (the bench measures this page).
         "reply_body": (forms["reply_form"].data.get("body", "")

@@ -15,6 +15,7 @@ from supportdesk.common.choices import Channel
 from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
 from supportdesk.domain.tariff import Tier
+from supportdesk.domain.ticket_status import CLOSED_STATUSES, OPEN_STATUSES
 from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 
@@ -30,10 +31,9 @@ def ticket_list_for_customer(*, user, status: str = "", page: int | str = 1) -> 
         .order_by("-received_at", "-id")
     )
     if status == "open":
-        qs = qs.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN,
-                                   Ticket.Status.WAITING_CUSTOMER])
+        qs = qs.filter(status__in=list(OPEN_STATUSES))
     elif status == "closed":
-        qs = qs.filter(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+        qs = qs.filter(status__in=list(CLOSED_STATUSES))
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from supportdesk.common.choices import Tier
 from supportdesk.common.models import TimeStampedModel
+from supportdesk.domain.ticket_status import OPEN_STATUSES
 
 
 class Ticket(TimeStampedModel):
@@ -142,18 +143,18 @@ class Ticket(TimeStampedModel):
             # The queue: open tickets by due moment (partial index on PostgreSQL and SQLite).
             models.Index(
                 fields=["response_due_at", "id"], name="ticket_queue_idx",
-                condition=Q(status__in=["new", "open", "waiting_customer"]),
+                condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             # "My queue" / a technician's queue, in due order.
             models.Index(
                 fields=["assignee", "response_due_at", "id"], name="ticket_assignee_queue_idx",
-                condition=Q(status__in=["new", "open", "waiting_customer"]),
+                condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             # Dashboard "open load per technician": answered from the index alone.
             models.Index(
                 fields=["assignee", "status", "first_response_at", "response_due_max_at"],
                 name="ticket_open_load_idx",
-                condition=Q(status__in=["new", "open", "waiting_customer"]),
+                condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             # Closed requests and "all": newest first.
             models.Index(fields=["-received_at", "-id"], name="ticket_received_idx"),
@@ -187,7 +188,7 @@ class Ticket(TimeStampedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.NEW, self.Status.OPEN, self.Status.WAITING_CUSTOMER)
+        return self.status in OPEN_STATUSES
 
 
 class TicketPause(models.Model):

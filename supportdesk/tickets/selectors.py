@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from supportdesk.common.choices import Tier
 from supportdesk.common.text import clean_text, fold
+from supportdesk.domain.ticket_status import OPEN_STATUSES
 
 from .models import Attachment, Message, Ticket, TicketEvent, TicketPause
 from .services.sla import SlaView, sla_view_for
 
-OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER)
 STATUS_OPEN = ""  # the default queue: every open request
 STATUS_ALL = "all"
 ASSIGNEE_ME = "me"
@@ -187,7 +187,7 @@ def ticket_queue_queryset(*, filters: QueueFilters, user=None) -> QuerySet[Ticke
     qs = Ticket.objects.all()
     if filters.status == STATUS_OPEN:
         # Literally the partial index's predicate, so the planner can use it.
-        qs = qs.filter(status__in=[s.value for s in OPEN_STATUSES])
+        qs = qs.filter(status__in=list(OPEN_STATUSES))
     elif filters.status != STATUS_ALL:
         qs = qs.filter(status=filters.status)
     if filters.assignee == ASSIGNEE_ME:

@@ -33,6 +33,7 @@ from supportdesk.contracts.selectors import (
     tariff_version_in_force,
 )
 from supportdesk.domain.sla import DEFAULT_WARNING_SHARE
+from supportdesk.domain.ticket_status import OPEN_STATUSES
 from supportdesk.notifications.services import HEADER_LIMIT, email_send
 from supportdesk.tickets.models import Ticket, TicketEvent
 from supportdesk.tickets.services.sla import STATE_BREACHED, STATE_WARNING, sla_view_for
@@ -68,7 +69,7 @@ def _unanswered():
     # Waiting-on-customer requests stay candidates: the rules engine knows the clock is
     # paused (an open pause counts nothing) and says whether the state still applies.
     return Ticket.objects.filter(
-        status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING_CUSTOMER],
+        status__in=list(OPEN_STATUSES),
         first_response_at__isnull=True,
         response_due_at__isnull=False,
     )

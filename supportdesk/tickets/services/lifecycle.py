@@ -20,6 +20,13 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import fold
 from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
 from supportdesk.customers.models import Customer
+from supportdesk.domain.ticket_status import (
+    CLOSED_STATUSES,
+    INITIAL_STATUS,
+    can_move,
+    is_clock_paused,
+    status_after_reply,
+)
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 
 from . import sla
@@ -53,16 +60,8 @@ ASSIGNEE_UNCHANGED = _("The request is already assigned so.")
 CATEGORY_UNCHANGED = _("The request already has this classification.")
 PREREQUISITE_INVALID = _("Each prerequisite is yes, no or not checked.")
 
-# Allowed status moves. NEW is only ever the first status; a closed request may be
-# reopened (a customer's follow-up), a resolved one reopened or closed.
-_S = Ticket.Status
-TRANSITIONS: dict[str, frozenset[str]] = {
-    _S.NEW: frozenset({_S.OPEN, _S.WAITING_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
-    _S.OPEN: frozenset({_S.WAITING_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
-    _S.WAITING_CUSTOMER: frozenset({_S.OPEN, _S.RESOLVED, _S.CLOSED}),
-    _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
-    _S.CLOSED: frozenset({_S.OPEN}),
-}
+# Which status may follow which, and which pause the response clock, are the rules
+# engine's (supportdesk.domain.ticket_status); this module applies their effects.
 PREREQUISITE_FIELDS = ("has_backups", "equipment_ok", "follows_instructions", "no_third_party")
 # A clock skew allowance for "received at" typed by a technician or sent by a client.
 _FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -149,7 +148,7 @@ def ticket_create(
         ticket = Ticket(
             customer=customer, product=product, contact=contact, contact_name=contact_name,
             subject=subject, body=body, received_via=received_via, category=category,
-            status=Ticket.Status.NEW, tier=tier, contract=contract, received_at=received_at,
+            status=INITIAL_STATUS, tier=tier, contract=contract, received_at=received_at,
             emergency=Ticket.Emergency.PENDING if is_emergency else Ticket.Emergency.NONE,
             response_target_minutes=target.expected_minutes,
             response_target_max_minutes=target.max_minutes,
@@ -198,17 +197,17 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
         old = ticket.status
         if status == old:
             raise ApplicationError(STATUS_UNCHANGED, code="status_unchanged")
-        if status not in TRANSITIONS[old]:
+        if not can_move(old, status):
             raise ApplicationError(
                 STATUS_TRANSITION % {"from": Ticket.Status(old).label,
                                      "to": Ticket.Status(status).label},
                 code="status_transition",
             )
-        if old == Ticket.Status.WAITING_CUSTOMER:
+        if is_clock_paused(old):
             _close_pause(ticket, now)
             if ticket.first_response_at is None:
                 sla.ticket_recompute_deadlines(ticket)
-        if status == Ticket.Status.WAITING_CUSTOMER:
+        if is_clock_paused(status):
             TicketPause.objects.create(ticket=ticket, started_at=max(now, ticket.received_at))
         if status == Ticket.Status.RESOLVED:
             _stop_response_clock(ticket, now)
@@ -217,8 +216,7 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
             _stop_response_clock(ticket, now)
             ticket.closed_at = now
             ticket.resolved_at = ticket.resolved_at or now
-        elif status == Ticket.Status.OPEN and old in (Ticket.Status.RESOLVED,
-                                                      Ticket.Status.CLOSED):
+        elif status == Ticket.Status.OPEN and old in CLOSED_STATUSES:
             ticket.resolved_at = None
             ticket.closed_at = None
         ticket.status = status
@@ -248,25 +246,25 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
         message.full_clean()
         message.save()
         changed = False
+        after = status_after_reply(ticket.status, by_staff=staff, is_internal=is_internal)
         if staff and not is_internal:
             transaction.on_commit(lambda: reply_notify(message_id=message.pk))
             if ticket.first_response_at is None:
                 _stop_response_clock(ticket, now)
                 changed = True
-            if ticket.status == Ticket.Status.NEW:
-                ticket.status = Ticket.Status.OPEN
+            if after != ticket.status:
+                ticket.status = after
                 changed = True
-        elif not staff and ticket.status in (Ticket.Status.WAITING_CUSTOMER,
-                                             Ticket.Status.RESOLVED):
+        elif not staff and after != ticket.status:
             old = ticket.status
-            if old == Ticket.Status.WAITING_CUSTOMER:
+            if is_clock_paused(old):
                 _close_pause(ticket, now)
                 if ticket.first_response_at is None:
                     sla.ticket_recompute_deadlines(ticket)
-            ticket.status = Ticket.Status.OPEN
+            ticket.status = after
             ticket.resolved_at = None
             changed = True
-            _event(ticket, TicketEvent.Kind.STATUS_CHANGED, by, **{"from": old, "to": "open"})
+            _event(ticket, TicketEvent.Kind.STATUS_CHANGED, by, **{"from": old, "to": after})
         if changed:
             _save(ticket, by)
         else:
