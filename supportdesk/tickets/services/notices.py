@@ -15,7 +15,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -44,11 +44,8 @@ def reply_recipients(ticket) -> list[str]:
 
 def _reply_body(message) -> str:
     ticket = message.ticket
-    try:
-        link = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse(
-            "portal:ticket", args=[ticket.pk])
-    except NoReverseMatch:
-        link = ""
+    link = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse("portal:ticket",
+                                                               args=[ticket.pk])
     author = message.author
     name = (author.get_full_name() or author.get_username()) if author else ""
     lines = [
@@ -62,8 +59,7 @@ def _reply_body(message) -> str:
         _("Reply to this e-mail to answer; keep the reference %(token)s in the subject.")
         % {"token": subject_token(ticket.pk)},
     ]
-    if link:
-        lines += [_("Or answer in the customer portal: %(link)s") % {"link": link}]
+    lines += [_("Or answer in the customer portal: %(link)s") % {"link": link}]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ threading back is a mail-intake test (``mail/tests/test_services.py``)."""
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from supportdesk.accounts.tests.factories import TechnicianFactory, UserFactory
@@ -55,6 +56,9 @@ def test_a_public_staff_reply_mails_the_contact_with_the_token(
     assert b"charset=\"utf-8\"" in raw or b"charset=utf-8" in raw
     assert "Κάντε επανεκκίνηση του εκτυπωτή." in sent.body
     assert "Η απάντησή μας" in sent.body  # Greek by default
+    # The portal link is on the configured site, never a relative path.
+    assert f"{settings.SUPPORTDESK_SITE_URL.rstrip('/')}/portal/" in sent.body
+    assert f"/portal/requests/{t1.pk}/" in sent.body
 
 
 def test_an_internal_note_sends_nothing_and_never_leaks(world, django_capture_on_commit_callbacks):
