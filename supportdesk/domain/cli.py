@@ -6,9 +6,10 @@
         --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--out-of-town] \\
         [--training] [--tariff FILE]
     supportdesk-rules fee --tier basic --licence 4000.00 --licence 1500.00 [--hours N]
-    supportdesk-rules hold --today 2026-12-02 --grace-days 15 \
+    supportdesk-rules hold --today 2026-12-02 --grace-days 15 \\
         [--statement DUE:TOTAL[:CREDITED[:KIND]] ...] [--override UNTIL[:revoked] ...]
     supportdesk-rules contract-year --starts 2024-02-29 --ends 2027-02-27 --day 2026-03-01
+    supportdesk-rules status [--from waiting_customer]
 
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
 calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
@@ -23,6 +24,9 @@ due date, its total with VAT, what credit statements gave back on it, its kind; 
 per contract year): its number and first and last days, and the renewal that would follow
 the contract. A contract starting on 29 February has its anniversaries on 28 February in
 common years; the last year ends with the contract.
+
+``status`` is the ticket statuses' table: which status may follow which, which count as open
+and which pause the response clock (all of them, or only ``--from`` one).
 """
 
 from __future__ import annotations
@@ -57,6 +61,12 @@ from supportdesk.domain.tariff import (
     default_tariff,
     load_tariff_file,
     tariff_to_dict,
+)
+from supportdesk.domain.ticket_status import (
+    TicketStatus,
+    is_clock_paused,
+    is_open,
+    next_statuses,
 )
 
 
@@ -161,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk-rules",
         description="The support terms' rules (due moments, prices, fees, the support hold, "
-                    "contract years) as JSON.")
+                    "contract years, ticket statuses) as JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
@@ -219,6 +229,13 @@ def _parser() -> argparse.ArgumentParser:
                       help="the contract's last day")
     year.add_argument("--day", required=True, type=_day, metavar="DAY",
                       help="a day of the contract")
+
+    status = commands.add_parser(
+        "status", help="which ticket status may follow which; open and clock-paused ones",
+        description="The ticket statuses: the statuses each may move to, whether it counts "
+                    "as open, whether the response clock is paused in it.")
+    status.add_argument("--from", dest="status", choices=[s.value for s in TicketStatus],
+                        help="only this status (default: all of them)")
     return parser
 
 
@@ -264,6 +281,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         return {"number": cy.number, "starts_on": cy.starts_on.isoformat(),
                 "ends_on": cy.ends_on.isoformat(),
                 "renewal": {"starts_on": first.isoformat(), "ends_on": last.isoformat()}}
+    if args.command == "status":
+        chosen = [args.status] if args.status else [s.value for s in TicketStatus]
+        return {"statuses": {s: {"next": list(next_statuses(s)), "is_open": is_open(s),
+                                 "is_clock_paused": is_clock_paused(s)} for s in chosen}}
     if args.command == "hold":
         return _hold(hold_decision(args.statement, args.override, today=args.today,
                                    grace_days=args.grace_days), args.today)

@@ -104,6 +104,19 @@ def test_contract_year_the_last_short_year(capsys):
                                                                  "2026-06-30")
 
 
+def test_status_table(capsys):
+    out = run(capsys, "status")["statuses"]
+    assert list(out) == ["new", "open", "waiting_customer", "resolved", "closed"]
+    assert out["new"] == {"next": ["open", "waiting_customer", "resolved", "closed"],
+                          "is_open": True, "is_clock_paused": False}
+    assert out["waiting_customer"]["is_clock_paused"] is True
+    assert [s for s, row in out.items() if row["is_open"]] == ["new", "open",
+                                                                "waiting_customer"]
+    assert run(capsys, "status", "--from", "closed") == {
+        "statuses": {"closed": {"next": ["open"], "is_open": False,
+                                "is_clock_paused": False}}}
+
+
 def test_custom_tariff_file(capsys, tmp_path, tariff):
     from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
@@ -151,6 +164,7 @@ def test_custom_tariff_file(capsys, tmp_path, tariff):
          "2026-03-01"],
         ["contract-year", "--starts", "2024-02-29", "--ends", "2027-02-27", "--day",
          "2027-02-28"],
+        ["status", "--from", "reopened"],
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv):
