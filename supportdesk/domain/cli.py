@@ -10,6 +10,8 @@
         [--statement DUE:TOTAL[:CREDITED[:KIND]] ...] [--override UNTIL[:revoked] ...]
     supportdesk-rules contract-year --starts 2024-02-29 --ends 2027-02-27 --day 2026-03-01
     supportdesk-rules status [--from waiting_customer]
+    supportdesk-rules timer --started 2026-11-24T11:00:40+02:00 \\
+        --stopped 2026-11-24T12:30:10+02:00
 
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
 calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
@@ -27,6 +29,10 @@ common years; the last year ends with the contract.
 
 ``status`` is the ticket statuses' table: which status may follow which, which count as open
 and which pause the response clock (all of them, or only ``--from`` one).
+
+``timer`` is the work entry a stopped timer makes (§8): from the minute it started, for the
+elapsed time rounded to the nearest minute (30 s up); under a minute or over 12 hours it
+makes none (exit status 2 with the reason).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -68,6 +74,7 @@ from supportdesk.domain.ticket_status import (
     is_open,
     next_statuses,
 )
+from supportdesk.domain.timers import TIMER_MAX_MINUTES, timer_span
 
 
 def _aware(text: str) -> datetime:
@@ -171,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk-rules",
         description="The support terms' rules (due moments, prices, fees, the support hold, "
-                    "contract years, ticket statuses) as JSON.")
+                    "contract years, ticket statuses, timers) as JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
@@ -236,6 +243,14 @@ def _parser() -> argparse.ArgumentParser:
                     "as open, whether the response clock is paused in it.")
     status.add_argument("--from", dest="status", choices=[s.value for s in TicketStatus],
                         help="only this status (default: all of them)")
+
+    timer = commands.add_parser(
+        "timer", help="the work entry a stopped timer makes (§8)",
+        description="The work entry a timer makes: it starts at the minute the timer started "
+                    "and lasts the elapsed time rounded to the nearest minute (30 s up); "
+                    f"under a minute or over {TIMER_MAX_MINUTES // 60} hours, none.")
+    timer.add_argument("--started", required=True, type=_aware, help="ISO datetime with offset")
+    timer.add_argument("--stopped", required=True, type=_aware, help="ISO datetime with offset")
     return parser
 
 
@@ -281,6 +296,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         return {"number": cy.number, "starts_on": cy.starts_on.isoformat(),
                 "ends_on": cy.ends_on.isoformat(),
                 "renewal": {"starts_on": first.isoformat(), "ends_on": last.isoformat()}}
+    if args.command == "timer":
+        start, end = timer_span(started_at=args.started, stopped_at=args.stopped)
+        return {"started_at": start.isoformat(), "ended_at": end.isoformat(),
+                "minutes": round((end.astimezone(UTC) - start.astimezone(UTC))
+                                 .total_seconds()) // 60}
     if args.command == "status":
         chosen = [args.status] if args.status else [s.value for s in TicketStatus]
         return {"statuses": {s: {"next": list(next_statuses(s)), "is_open": is_open(s),

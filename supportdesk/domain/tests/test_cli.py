@@ -117,6 +117,20 @@ def test_status_table(capsys):
                                 "is_clock_paused": False}}}
 
 
+def test_timer_rounds_to_the_nearest_minute_from_the_started_minute(capsys):
+    out = run(capsys, "timer", "--started", "2026-11-24T11:00:40+02:00",
+              "--stopped", "2026-11-24T12:30:10+02:00")
+    assert out == {"started_at": "2026-11-24T11:00:00+02:00",
+                   "ended_at": "2026-11-24T12:30:00+02:00", "minutes": 90}
+
+
+def test_timer_over_the_autumn_dst_change(capsys):
+    # 02:30 summer time to 03:30 winter time on 25 October 2026: two real hours
+    out = run(capsys, "timer", "--started", "2026-10-25T02:30+03:00",
+              "--stopped", "2026-10-25T03:30+02:00")
+    assert out["minutes"] == 120
+
+
 def test_custom_tariff_file(capsys, tmp_path, tariff):
     from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
@@ -165,6 +179,11 @@ def test_custom_tariff_file(capsys, tmp_path, tariff):
         ["contract-year", "--starts", "2024-02-29", "--ends", "2027-02-27", "--day",
          "2027-02-28"],
         ["status", "--from", "reopened"],
+        ["timer", "--started", "2026-11-24T11:00:40+02:00",
+         "--stopped", "2026-11-24T11:01:10+02:00"],  # under a minute
+        ["timer", "--started", "2026-11-24T08:00+02:00",
+         "--stopped", "2026-11-24T20:01+02:00"],  # a forgotten timer
+        ["timer", "--started", "2026-11-24T08:00", "--stopped", "2026-11-24T09:00+02:00"],
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv):

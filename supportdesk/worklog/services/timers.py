@@ -4,17 +4,18 @@ A timer is a database row (one per technician and request), so it survives page 
 server restarts and a technician switching devices. Stopping it turns the elapsed time into
 one work entry through the entries service, which prices it; nothing here prices anything.
 
-Rounding (documented decision, shown in the UI): the entry starts at the minute the timer
-started (seconds dropped) and lasts the elapsed time rounded to the nearest whole minute
-(30 s round up). A timer that has run for less than one minute is not turned into an entry:
-the technician gets a clear message and the timer keeps running (they may stop it later or
-discard it), because the tariff's billing unit applies to real work, not to mis-clicks.
-A timer that ran longer than ``TIMER_MAX_MINUTES`` (a forgotten timer overnight) is refused
-too: the technician enters the real time as a manual entry and discards the timer, so a
-forgotten click never bills a customer for a night.
+Rounding is the rules engine's (``supportdesk.domain.timers.timer_span``, a documented
+decision shown in the UI): the entry starts at the minute the timer started (seconds
+dropped) and lasts the elapsed time rounded to the nearest whole minute (30 s round up).
+A timer that has run for less than one minute is not turned into an entry: the technician
+gets a clear message and the timer keeps running (they may stop it later or discard it),
+because the tariff's billing unit applies to real work, not to mis-clicks. A timer that
+ran longer than ``TIMER_MAX_MINUTES`` (a forgotten timer overnight) is refused too: the
+technician enters the real time as a manual entry and discards the timer, so a forgotten
+click never bills a customer for a night.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
+from supportdesk.domain.timers import TIMER_MAX_MINUTES, TimerTooLong, TimerTooShort, timer_span
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import Timer, WorkEntry
 from supportdesk.worklog.services.entries import work_entry_create
@@ -46,24 +48,19 @@ TIMER_TICKET_CLOSED = _("This request is closed: reopen it before timing work on
 TIMER_BAD_CHANNEL = _("Choose one of the four support channels (§1).")
 TIMER_BAD_KIND = _("Choose the kind of work: support or training (§3).")
 
-TIMER_MAX_MINUTES = 12 * 60
-
-
 
 def timer_rounded_span(*, started_at: datetime, now: datetime) -> tuple[datetime, datetime]:
     """The whole-minute ``(started_at, ended_at)`` of the entry a timer stopped at ``now``.
 
     Raises ApplicationError under one minute or over ``TIMER_MAX_MINUTES`` (see module doc).
     """
-    seconds = (now - started_at).total_seconds()
-    if seconds < 60:
-        raise ApplicationError(TIMER_UNDER_ONE_MINUTE, code="timer_too_short")
-    minutes = int((seconds + 30) // 60)  # nearest minute, half up
-    if minutes > TIMER_MAX_MINUTES:
+    try:
+        return timer_span(started_at=started_at, stopped_at=now)
+    except TimerTooShort as exc:
+        raise ApplicationError(TIMER_UNDER_ONE_MINUTE, code=exc.code) from exc
+    except TimerTooLong as exc:
         raise ApplicationError(TIMER_TOO_LONG % {"hours": TIMER_MAX_MINUTES // 60},
-                               code="timer_too_long")
-    start = started_at.replace(second=0, microsecond=0)
-    return start, start + timedelta(minutes=minutes)
+                               code=exc.code) from exc
 
 
 def timer_start(
