@@ -12,6 +12,9 @@
     supportdesk-rules status [--from waiting_customer]
     supportdesk-rules timer --started 2026-11-24T11:00:40+02:00 \\
         --stopped 2026-11-24T12:30:10+02:00
+    supportdesk-rules expense --kind out_of_base --on 2026-11-24 [--amount 30.00] \\
+        [--tariff FILE]
+    supportdesk-rules out-of-town --distance-km 120 --on 2026-11-24 [--tariff FILE]
 
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
 calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
@@ -33,6 +36,12 @@ and which pause the response clock (all of them, or only ``--from`` one).
 ``timer`` is the work entry a stopped timer makes (§8): from the minute it started, for the
 elapsed time rounded to the nearest minute (30 s up); under a minute or over 12 hours it
 makes none (exit status 2 with the reason).
+
+``expense`` prices an expense (§5, §9): travel, parking and lodging at cost (``--amount`` is
+the receipt's), the out-of-base fee at ``--amount`` or, without it, the tariff's; VAT is the
+rate in force ``--on`` that day. ``out-of-town`` is what the tariff proposes for a visit to
+a customer ``--distance-km`` away (one way): the round trip by distance, the out-of-base fee,
+lodging for one person at cost.
 """
 
 from __future__ import annotations
@@ -55,7 +64,14 @@ from supportdesk.domain.holds import (
     OwedStatement,
     hold_decision,
 )
-from supportdesk.domain.pricing import WorkItem, price_work, statement_totals
+from supportdesk.domain.pricing import (
+    ExpenseKind,
+    WorkItem,
+    out_of_town_proposal,
+    price_expense,
+    price_work,
+    statement_totals,
+)
 from supportdesk.domain.sla import due_at
 from supportdesk.domain.tariff import (
     Channel,
@@ -178,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supportdesk-rules",
         description="The support terms' rules (due moments, prices, fees, the support hold, "
-                    "contract years, ticket statuses, timers) as JSON.")
+                    "contract years, ticket statuses, timers, expenses) as JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
@@ -251,6 +267,28 @@ def _parser() -> argparse.ArgumentParser:
                     f"under a minute or over {TIMER_MAX_MINUTES // 60} hours, none.")
     timer.add_argument("--started", required=True, type=_aware, help="ISO datetime with offset")
     timer.add_argument("--stopped", required=True, type=_aware, help="ISO datetime with offset")
+
+    expense = commands.add_parser(
+        "expense", help="price an expense or the out-of-base fee (§5, §9)",
+        description="An expense: travel, parking, lodging at cost; the out-of-base fee at the "
+                    "recorded amount or the tariff's. VAT in force on the day.")
+    expense.add_argument("--kind", required=True, choices=[k.value for k in ExpenseKind])
+    expense.add_argument("--amount", type=_decimal,
+                         help="euros (required for expenses at cost; the fee defaults to the "
+                              "tariff's)")
+    expense.add_argument("--on", required=True, type=_day, metavar="DAY",
+                         help="the day it was incurred")
+    expense.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+
+    town = commands.add_parser(
+        "out-of-town", help="the costs the tariff proposes for an out-of-town visit (§9)",
+        description="Travel as the round trip at the tariff's rate per km, the out-of-base "
+                    "fee, lodging for one person at cost.")
+    town.add_argument("--distance-km", required=True, type=_decimal, metavar="KM",
+                      help="the customer's one-way distance")
+    town.add_argument("--on", required=True, type=_day, metavar="DAY",
+                      help="the day of the visit")
+    town.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
     return parser
 
 
@@ -354,6 +392,21 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
                 "vat_by_rate": {str(r): _money(v) for r, v in totals.vat_by_rate.items()},
             },
         }
+    if args.command == "expense":
+        line = price_expense(args.kind, args.amount, tariff=tariff, on=args.on)
+        totals = statement_totals([line])
+        return {"tariff": tariff.version, "kind": line.kind.value,
+                "amount": _money(line.amount), "vat_rate": str(line.vat_rate),
+                "totals": {"net": _money(totals.net), "vat": _money(totals.vat),
+                           "gross": _money(totals.gross)}}
+    if args.command == "out-of-town":
+        proposal = out_of_town_proposal(args.distance_km, tariff=tariff, on=args.on)
+        return {"tariff": tariff.version, "distance_km": str(proposal.distance_km),
+                "round_trip_km": str(proposal.round_trip_km),
+                "travel_rate_per_km": _money(proposal.travel_rate_per_km),
+                "travel": _money(proposal.travel),
+                "out_of_base_fee": _money(proposal.out_of_base_fee),
+                "is_lodging_at_cost": proposal.is_lodging_at_cost}
     # fee
     rule = tariff_to_dict(tariff)["tiers"][args.tier]["annual_fee"]
     try:

@@ -8,9 +8,16 @@
 * ``bank``: covered by a Free customer's prepaid hours (§4).
 * ``billed``: minutes x rate per hour (§4; Free pays the standard rate on every channel).
 * ``surcharge``: §7, the out-of-hours share (20%) of the out-of-hours billed amount.
-* ``out_of_base``: §9, the fee of an on-site visit out of town.
+* ``out_of_base``: §9, the fee of an on-site visit out of town (on a work entry marked out
+  of town, or recorded per visit as an expense of kind ``out_of_base``).
 * ``travel`` / ``parking`` / ``lodging``: expenses at cost (§5, §9), from
   :func:`price_expense` / :func:`price_travel_distance`.
+
+Expenses (:class:`ExpenseKind`) are priced by :func:`price_expense`: travel, parking and
+lodging (for one person, §9) at cost, the out-of-base fee at the recorded amount or, when
+none was recorded, the tariff's (:func:`expense_default_amount`); VAT is the rate in force
+on the day. An out-of-town visit proposes travel as the round trip
+(:func:`round_trip_km`, :func:`out_of_town_proposal`).
 
 Rules, in order:
 
@@ -52,13 +59,17 @@ from supportdesk.domain.tariff import Channel, Tariff, Tier, WorkKind
 __all__ = [
     "ExpenseKind",
     "LineKind",
+    "OutOfTownProposal",
     "PricedLine",
     "PricedWork",
     "Totals",
     "WorkItem",
+    "expense_default_amount",
+    "out_of_town_proposal",
     "price_expense",
     "price_travel_distance",
     "price_work",
+    "round_trip_km",
     "statement_totals",
 ]
 
@@ -81,11 +92,18 @@ class LineKind(StrEnum):
 
 
 class ExpenseKind(StrEnum):
-    """§5, §9: expenses re-billed at cost."""
+    """§5, §9: expenses re-billed at cost, and the §9 out-of-base fee of an out-of-town
+    visit (a fee, not a cost: it defaults to the tariff's)."""
 
     TRAVEL = "travel"
     PARKING = "parking"
     LODGING = "lodging"
+    OUT_OF_BASE = "out_of_base"
+
+    @property
+    def is_at_cost(self) -> bool:
+        """Re-billed at what it cost (a receipt), so it has no default amount."""
+        return self is not ExpenseKind.OUT_OF_BASE
 
 
 @dataclass(frozen=True)
@@ -369,15 +387,75 @@ def price_flat_fee(item: WorkItem, fee: Decimal, *, tariff: Tariff,
     )
 
 
-def price_expense(kind: ExpenseKind | str, amount: Decimal, *, tariff: Tariff,
-                  on: date) -> PricedLine:
-    """An expense re-billed at cost (travel, parking, lodging; §5, §9), with VAT in force
-    ``on`` that day (docs/rules.md "VAT": 24% on re-billed expenses too)."""
+def expense_default_amount(kind: ExpenseKind | str, *, tariff: Tariff) -> Decimal | None:
+    """The amount an expense of ``kind`` has when none was recorded: the tariff's §9
+    out-of-base fee; ``None`` for expenses at cost (they need their receipt's amount)."""
     expense = ExpenseKind(kind)
+    if expense.is_at_cost:
+        return None
+    return tariff.out_of_town.out_of_base_fee
+
+
+def price_expense(kind: ExpenseKind | str, amount: Decimal | None = None, *, tariff: Tariff,
+                  on: date) -> PricedLine:
+    """An expense (§5, §9): travel, parking and lodging re-billed at cost, or the
+    out-of-base fee, with VAT in force ``on`` that day (docs/rules.md "VAT": 24% on
+    re-billed expenses too). ``amount`` may be left out only for the out-of-base fee: then
+    the tariff's is billed."""
+    expense = ExpenseKind(kind)
+    if amount is None:
+        amount = expense_default_amount(expense, tariff=tariff)
+        if amount is None:
+            raise ValueError(f"an expense of kind {expense.value!r} needs its amount")
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
         raise ValueError(f"expense amount must be a non-negative Decimal, got {amount!r}")
     return PricedLine(kind=LineKind(expense.value), amount=quantize_money(amount),
                       vat_rate=tariff.vat_rate_on(on))
+
+
+def round_trip_km(one_way_km: Decimal | int) -> Decimal:
+    """§9 travel to a customer out of town is there and back: twice the one-way distance."""
+    if (isinstance(one_way_km, bool) or not isinstance(one_way_km, Decimal | int)
+            or one_way_km < 0):
+        raise ValueError(f"distance must be a non-negative number of km, got {one_way_km!r}")
+    return Decimal(2 * one_way_km)
+
+
+@dataclass(frozen=True)
+class OutOfTownProposal:
+    """What the tariff proposes for an out-of-town visit (§9); the technician confirms or
+    corrects each amount before anything is booked.
+
+    Attributes:
+        distance_km: the customer's one-way distance.
+        round_trip_km: the km travelled, there and back.
+        travel_rate_per_km: the tariff's rate.
+        travel: the round trip priced by distance (net euros).
+        out_of_base_fee: the tariff's fee per visit.
+        is_lodging_at_cost: lodging for one person is re-billed at cost (the receipt), so no
+            amount is proposed for it.
+    """
+
+    distance_km: Decimal | int
+    round_trip_km: Decimal
+    travel_rate_per_km: Decimal
+    travel: Decimal
+    out_of_base_fee: Decimal
+    is_lodging_at_cost: bool
+
+
+def out_of_town_proposal(one_way_km: Decimal | int, *, tariff: Tariff,
+                         on: date) -> OutOfTownProposal:
+    """The §9 costs the tariff in force ``on`` the visit's day proposes for a customer
+    ``one_way_km`` away: the round trip by distance, the out-of-base fee, lodging at cost."""
+    km = round_trip_km(one_way_km)
+    travel = price_travel_distance(km, tariff=tariff, on=on)
+    return OutOfTownProposal(
+        distance_km=one_way_km, round_trip_km=km,
+        travel_rate_per_km=tariff.out_of_town.travel_rate_per_km, travel=travel.amount,
+        out_of_base_fee=tariff.out_of_town.out_of_base_fee,
+        is_lodging_at_cost=tariff.out_of_town.is_lodging_at_cost,
+    )
 
 
 def price_travel_distance(km: Decimal, *, tariff: Tariff, on: date) -> PricedLine:

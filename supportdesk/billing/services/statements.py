@@ -49,8 +49,7 @@ from supportdesk.contracts.selectors import (
     tariff_version_in_force,
 )
 from supportdesk.customers.models import Customer
-from supportdesk.domain.money import quantize_money
-from supportdesk.domain.pricing import ExpenseKind, price_expense, statement_totals
+from supportdesk.domain.pricing import price_expense, statement_totals
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.services import bank_post, customer_lock
 from supportdesk.tickets.models import Ticket
@@ -245,20 +244,14 @@ def _work_lines(entry: _EntryRow) -> list[StatementLine]:
 
 
 def _expense_line(expense, tariff) -> StatementLine:
-    if expense.kind in {k.value for k in ExpenseKind}:
-        priced = price_expense(expense.kind, expense.amount, tariff=tariff,
-                               on=expense.incurred_on)
-        amount, vat_rate = priced.amount, priced.vat_rate
-    else:
-        # §9 out-of-base fee recorded per visit as an expense: billed at the recorded amount
-        # with the VAT in force that day.
-        amount, vat_rate = quantize_money(expense.amount), tariff.vat_rate_on(expense.incurred_on)
+    # Every kind, the §9 out-of-base fee too, is priced by the rules engine.
+    priced = price_expense(expense.kind, expense.amount, tariff=tariff, on=expense.incurred_on)
     return StatementLine(
         kind=StatementLine.Kind.EXPENSE, ticket_id=expense.ticket_id, expense=expense,
         description=(expense.description or f"{expense.ticket.reference}")[:300],
         data={"expense_kind": expense.kind, "incurred_on": expense.incurred_on.isoformat(),
               "ticket_ref": expense.ticket.reference},
-        net_amount=amount, vat_rate=vat_rate,
+        net_amount=priced.amount, vat_rate=priced.vat_rate,
     )
 
 

@@ -77,6 +77,23 @@ def test_run_bills_work_and_expenses_grouped_by_ticket_with_vat(config, org_a, t
     assert not WorkEntry.objects.filter(locked_at__isnull=True).exists()
 
 
+def test_the_out_of_base_fee_is_billed_like_any_expense(config, org_a, technician, manager):
+    # §9: the fee of an out-of-town visit, the tariff's (30,00) or as recorded, VAT 24%
+    ticket = TicketFactory(customer=org_a)
+    expense_create(ticket=ticket, kind="out_of_base", incurred_on=dt.date(2026, 11, 11),
+                   by=technician)
+    expense_create(ticket=ticket, kind="out_of_base", amount="35.00",
+                   incurred_on=dt.date(2026, 11, 12), by=technician)
+    billing_run(**NOV, by=manager, now=at(2026, 12, 1, 9))
+    statement = Statement.objects.get()
+    lines = statement.lines.filter(kind=StatementLine.Kind.EXPENSE)
+    assert sorted((line.data["expense_kind"], line.net_amount, line.vat_rate)
+                  for line in lines) == [("out_of_base", Decimal("30.00"), Decimal("0.24")),
+                                         ("out_of_base", Decimal("35.00"), Decimal("0.24"))]
+    assert (statement.net_total, statement.vat_total, statement.total) == (
+        Decimal("65.00"), Decimal("15.60"), Decimal("80.60"))
+
+
 def test_rerun_bills_nothing_twice_and_late_work_goes_on_a_new_statement(config, org_a,
                                                                          technician, manager):
     ticket = TicketFactory(customer=org_a)

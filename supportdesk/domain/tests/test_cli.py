@@ -131,6 +131,23 @@ def test_timer_over_the_autumn_dst_change(capsys):
     assert out["minutes"] == 120
 
 
+def test_expense_out_of_base_fee_defaults_to_the_tariffs(capsys):
+    out = run(capsys, "expense", "--kind", "out_of_base", "--on", "2026-11-24")
+    assert (out["kind"], out["amount"], out["vat_rate"]) == ("out_of_base", "30.00", "0.24")
+    assert out["totals"] == {"net": "30.00", "vat": "7.20", "gross": "37.20"}
+    assert run(capsys, "expense", "--kind", "out_of_base", "--on", "2026-11-24",
+               "--amount", "35")["amount"] == "35.00"
+    assert run(capsys, "expense", "--kind", "lodging", "--on", "2026-11-24",
+               "--amount", "55.00")["totals"]["gross"] == "68.20"
+
+
+def test_out_of_town_proposes_the_round_trip(capsys):
+    out = run(capsys, "out-of-town", "--distance-km", "120", "--on", "2026-11-24")
+    assert out == {"tariff": out["tariff"], "distance_km": "120", "round_trip_km": "240",
+                   "travel_rate_per_km": "0.40", "travel": "96.00",
+                   "out_of_base_fee": "30.00", "is_lodging_at_cost": True}
+
+
 def test_custom_tariff_file(capsys, tmp_path, tariff):
     from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
@@ -184,6 +201,11 @@ def test_custom_tariff_file(capsys, tmp_path, tariff):
         ["timer", "--started", "2026-11-24T08:00+02:00",
          "--stopped", "2026-11-24T20:01+02:00"],  # a forgotten timer
         ["timer", "--started", "2026-11-24T08:00", "--stopped", "2026-11-24T09:00+02:00"],
+        ["expense", "--kind", "parking", "--on", "2026-11-24"],  # at cost: needs its amount
+        ["expense", "--kind", "taxi", "--on", "2026-11-24", "--amount", "5"],
+        ["expense", "--kind", "lodging", "--on", "2026-11-24", "--amount", "-5"],
+        ["expense", "--kind", "lodging", "--on", "2010-01-01", "--amount", "5"],  # no VAT yet
+        ["out-of-town", "--distance-km", "far", "--on", "2026-11-24"],
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv):

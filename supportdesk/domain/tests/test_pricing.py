@@ -10,15 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from supportdesk.domain.money import quantize_money
 from supportdesk.domain.pricing import (
     ExpenseKind,
     LineKind,
     PricedLine,
     WorkItem,
+    expense_default_amount,
+    out_of_town_proposal,
     price_expense,
     price_flat_fee,
     price_travel_distance,
     price_work,
+    round_trip_km,
     statement_totals,
 )
 from supportdesk.domain.tariff import (
@@ -345,3 +349,86 @@ def test_flat_fee_must_be_a_non_negative_decimal(tariff, calendar, fee):
     item = WorkItem(channel=Channel.PHONE, started_at=at("2026-11-24 11:00"), minutes=10)
     with pytest.raises((ValueError, TypeError)):
         price_flat_fee(item, fee, tariff=tariff, calendar=calendar)
+
+
+# --------------------------------------------------------------------------- expenses (§5, §9)
+
+_VAT_2027 = DEFAULT_TARIFF_PATH.read_text().replace(
+    '[[vat]]\neffective_from = "2016-06-01"\nrate = "0.24"\n',
+    '[[vat]]\neffective_from = "2016-06-01"\nrate = "0.24"\n\n'
+    '[[vat]]\neffective_from = "2027-01-01"\nrate = "0.25"\n')
+
+
+def test_the_out_of_base_fee_is_an_expense_kind():
+    assert [k.value for k in ExpenseKind] == ["travel", "parking", "lodging", "out_of_base"]
+    assert [k.value for k in ExpenseKind if k.is_at_cost] == ["travel", "parking", "lodging"]
+    assert LineKind(ExpenseKind.OUT_OF_BASE.value) is LineKind.OUT_OF_BASE
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [(None, "30.00"),  # none recorded: the tariff's fee
+     (D("30.00"), "30.00"), (D("45"), "45.00"), (D("0.00"), "0.00"), (D("12.345"), "12.35")],
+)
+def test_the_out_of_base_fee_is_priced_at_the_recorded_amount_or_the_tariffs(tariff, amount,
+                                                                              expected):
+    line = price_expense(ExpenseKind.OUT_OF_BASE, amount, tariff=tariff, on=date(2026, 11, 24))
+    assert (line.kind, line.amount, line.vat_rate) == (LineKind.OUT_OF_BASE, D(expected),
+                                                       D("0.24"))
+    assert price_expense("out_of_base", tariff=tariff, on=date(2026, 11, 24)) == price_expense(
+        ExpenseKind.OUT_OF_BASE, D("30.00"), tariff=tariff, on=date(2026, 11, 24))
+
+
+def test_expenses_take_the_vat_in_force_on_their_day():
+    tariff = load_tariff(_VAT_2027)
+    for kind in ExpenseKind:
+        assert price_expense(kind, D("10"), tariff=tariff, on=date(2026, 12, 31)).vat_rate == (
+            D("0.24"))
+        assert price_expense(kind, D("10"), tariff=tariff, on=date(2027, 1, 1)).vat_rate == (
+            D("0.25"))
+
+
+def test_only_the_out_of_base_fee_has_a_default_amount(tariff):
+    assert expense_default_amount(ExpenseKind.OUT_OF_BASE, tariff=tariff) == D("30.00")
+    for kind in ("travel", "parking", "lodging"):
+        assert expense_default_amount(kind, tariff=tariff) is None
+        with pytest.raises(ValueError, match="needs its amount"):
+            price_expense(kind, tariff=tariff, on=date(2026, 11, 24))
+    with pytest.raises(ValueError):
+        expense_default_amount("taxi", tariff=tariff)
+
+
+@given(st.sampled_from(list(ExpenseKind)),
+       st.decimals(min_value=D("0"), max_value=D("100000"), places=3), st.dates())
+def test_every_expense_is_its_amount_in_cents_with_the_days_vat(kind, amount, day):
+    tariff = default_tariff()
+    if day < date(2016, 6, 1):
+        return  # no VAT rate in force before the tariff's first one
+    line = price_expense(kind, amount, tariff=tariff, on=day)
+    assert line.kind.value == kind.value
+    assert line.amount == quantize_money(amount)
+    assert line.vat_rate == tariff.vat_rate_on(day)
+    assert (line.minutes, line.quantity, line.unit_price) == (0, None, None)
+
+
+@pytest.mark.parametrize(("one_way", "there_and_back"),
+                         [(120, D("240")), (0, D("0")), (D("12.5"), D("25.0"))])
+def test_travel_out_of_town_is_the_round_trip(one_way, there_and_back):
+    assert round_trip_km(one_way) == there_and_back
+
+
+@pytest.mark.parametrize("bad", [-1, D("-0.5"), True, 1.5, "120"])
+def test_a_distance_is_a_non_negative_number(bad):
+    with pytest.raises(ValueError, match="distance"):
+        round_trip_km(bad)
+
+
+def test_an_out_of_town_visit_proposes_the_round_trip_the_fee_and_lodging_at_cost(tariff):
+    # 120 km away: 2 x 120 km at 0,40 EUR/km; the out-of-base fee; lodging (for one person) is
+    # the receipt, so nothing is proposed for it
+    proposal = out_of_town_proposal(120, tariff=tariff, on=date(2026, 11, 24))
+    assert (proposal.distance_km, proposal.round_trip_km, proposal.travel_rate_per_km,
+            proposal.travel, proposal.out_of_base_fee, proposal.is_lodging_at_cost) == (
+        120, D("240"), D("0.40"), D("96.00"), D("30.00"), True)
+    assert proposal.travel == price_travel_distance(D("240"), tariff=tariff,
+                                                    on=date(2026, 11, 24)).amount

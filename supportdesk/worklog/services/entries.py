@@ -43,7 +43,14 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.domain.contract_years import contract_year_of
 from supportdesk.domain.money import quantize_money
-from supportdesk.domain.pricing import PricedWork, WorkItem, price_flat_fee, price_work
+from supportdesk.domain.pricing import (
+    ExpenseKind,
+    PricedWork,
+    WorkItem,
+    expense_default_amount,
+    price_flat_fee,
+    price_work,
+)
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.selectors import minutes_held_by_entry
 from supportdesk.entitlements.services import (
@@ -497,15 +504,16 @@ def work_entry_delete(*, entry: WorkEntry, by) -> None:
 
 def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, description: str = "",
                    visit=None, by) -> Expense:
-    """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's."""
+    """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's
+    (the rules engine's ``expense_default_amount``); an expense at cost needs its amount."""
     ensure_staff(by, EXPENSE_ONLY_STAFF)
     kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)
     value = amount_or_none(amount, EXPENSE_BAD_AMOUNT)
     if value is None:
-        if kind != Expense.Kind.OUT_OF_BASE:
+        if ExpenseKind(kind).is_at_cost:
             raise ApplicationError(EXPENSE_BAD_AMOUNT, code="bad_amount")
-        tariff = tariff_to_domain(tariff_version_in_force(incurred_on))
-        value = tariff.out_of_town.out_of_base_fee
+        value = expense_default_amount(
+            kind, tariff=tariff_to_domain(tariff_version_in_force(incurred_on)))
     if visit is not None and visit.ticket_id != ticket.pk:
         raise ApplicationError(EXPENSE_VISIT_OTHER_TICKET, code="visit_ticket")
     with transaction.atomic():

@@ -25,7 +25,7 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
-from supportdesk.domain.pricing import price_travel_distance
+from supportdesk.domain.pricing import out_of_town_proposal
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import CalendarFeed, Expense, Visit
 from supportdesk.worklog.selectors import feed_token_digest
@@ -169,7 +169,8 @@ class OutOfTownDefaults:
 
     Travel is proposed as the round trip (2 × the customer's one-way distance) at the
     tariff's rate per km; lodging is at cost (the receipt), so it is proposed empty. The
-    technician confirms or corrects each amount before anything is booked.
+    technician confirms or corrects each amount before anything is booked. The arithmetic
+    is the rules engine's (``domain.pricing.out_of_town_proposal``).
     """
 
     distance_km: int
@@ -183,12 +184,11 @@ def visit_out_of_town_defaults(*, visit: Visit) -> OutOfTownDefaults:
     """What the tariff in force on the visit's day proposes for travel, fee and lodging."""
     day = timezone.localdate(visit.starts_at)
     tariff = tariff_to_domain(tariff_version_in_force(day))
-    distance = visit.ticket.customer.distance_km
-    travel = price_travel_distance(Decimal(2 * distance), tariff=tariff, on=day)
+    proposal = out_of_town_proposal(visit.ticket.customer.distance_km, tariff=tariff, on=day)
     return OutOfTownDefaults(
-        distance_km=distance, travel_rate_per_km=tariff.out_of_town.travel_rate_per_km,
-        travel=travel.amount, out_of_base_fee=tariff.out_of_town.out_of_base_fee,
-        is_lodging_at_cost=tariff.out_of_town.is_lodging_at_cost,
+        distance_km=proposal.distance_km, travel_rate_per_km=proposal.travel_rate_per_km,
+        travel=proposal.travel, out_of_base_fee=proposal.out_of_base_fee,
+        is_lodging_at_cost=proposal.is_lodging_at_cost,
     )
 
 

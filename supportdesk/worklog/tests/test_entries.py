@@ -14,6 +14,7 @@ from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.tests.helpers import at
 from supportdesk.contracts.tests.factories import ContractFactory
+from supportdesk.domain.pricing import ExpenseKind
 from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
@@ -266,3 +267,15 @@ def test_expense_create_validates_and_defaults_the_out_of_base_fee(config, ticke
                              incurred_on=dt.date(2026, 11, 24), by=technician)
     assert fee.amount == Decimal("30.00")
     assert Expense.objects.count() == 1
+
+
+def test_an_expense_at_cost_needs_its_amount_and_the_kinds_are_the_engines(config, ticket_a,
+                                                                          technician):
+    # §9: lodging, travel and parking are the receipt's amount; only the fee has a default
+    for kind in ("travel", "parking", "lodging"):
+        with pytest.raises(ApplicationError) as exc:
+            svc.expense_create(ticket=ticket_a, kind=kind, incurred_on=dt.date(2026, 11, 24),
+                               by=technician)
+        assert exc.value.code == "bad_amount"
+    assert not Expense.objects.exists()
+    assert Expense.Kind.values == [k.value for k in ExpenseKind]
