@@ -1,5 +1,6 @@
 """A customer never sees or changes another customer's data (docs/security.md #1-#4, #7),
-through the portal pages or the REST API."""
+through the portal pages or the REST API. (Who is entitled to which release, §4, is tested
+in supportdesk/catalog/tests/test_update_entitlement.py.)"""
 
 import json
 
@@ -253,45 +254,3 @@ def test_a_bad_decision_changes_nothing(quotes, customer_a):
     client = _client_for(customer_a)
     client.post(f"/portal/quotes/{quotes['a'].pk}/decide/", {"decision": "maybe"})
     assert Quote.objects.get(pk=quotes["a"].pk).status == Quote.Status.PROPOSED
-
-
-@pytest.fixture
-def release_file(product, settings, tmp_path):
-    import datetime as dt
-
-    from django.core.files.base import ContentFile
-
-    from supportdesk.catalog.models import Release
-
-    release = Release(product=product, version="26.9", released_on=dt.date(2026, 11, 1))
-    release.file.save("setup-26.9.zip", ContentFile(b"PK\x03\x04 fake zip"), save=True)
-    return release
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("tier", "has_licence", "expected"), [
-    ("basic", True, 200),       # §4: Basic and Business get updated versions
-    ("business", True, 200),
-    ("free", True, 404),        # Free: no updates
-    ("basic", False, 404),      # entitled tier, but not a product it licenses
-])
-def test_release_download_follows_the_update_entitlement(
-        config, release_file, product, org_a, customer_a, tier, has_licence, expected):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from supportdesk.contracts.tests.factories import ContractFactory
-    from supportdesk.customers.tests.factories import LicenceFactory
-
-    today = timezone.localdate()
-    if tier != "free":
-        ContractFactory(customer=org_a, tier=tier, starts_on=today - dt.timedelta(days=30),
-                        ends_on=today + dt.timedelta(days=300))
-    if has_licence:
-        LicenceFactory(customer=org_a, product=product)
-    response = _client_for(customer_a).get(f"/portal/releases/{release_file.pk}/download/")
-    assert response.status_code == expected
-    if expected == 200:
-        assert response["Content-Disposition"].startswith("attachment")
-        assert b"fake zip" in b"".join(response.streaming_content)
