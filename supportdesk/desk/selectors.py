@@ -7,7 +7,6 @@ the current month (and any month not refreshed yet) is summed live over its own 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -248,15 +247,6 @@ def open_load(*, cutoff: datetime) -> list[LoadRow]:
 
 
 # ----------------------------------------------------------------------------- standing
-
-
-def _billing_function(name: str):
-    """A billing selector if the billing app provides it (it is built alongside the desk)."""
-    try:
-        module = importlib.import_module("supportdesk.billing.selectors")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
 
 
 @dataclass

@@ -16,6 +16,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from supportdesk.accounts.tests.factories import PASSWORD, TechnicianFactory
+from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
+from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.tickets.models import Ticket
+from supportdesk.worklog.models import RemoteSession, Timer, WorkEntry
+
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,12 +62,6 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_technician_takes_a_phone_call_and_logs_work(live_server, browser_page):
-    from supportdesk.accounts.tests.factories import PASSWORD, TechnicianFactory
-    from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
-    from supportdesk.customers.tests.factories import CustomerFactory
-    from supportdesk.tickets.models import Ticket
-    from supportdesk.worklog.models import RemoteSession, Timer, WorkEntry
-
     # given the default tariff and calendar, a Free-tier shop (50 €/h on every channel,
     # docs/rules.md "Tariff reading") and a technician
     tariff_seed_default()

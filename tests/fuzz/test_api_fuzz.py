@@ -24,6 +24,7 @@ from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.http import JsonResponse
 from django.test import Client
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -161,8 +162,6 @@ def test_fuzz_as_staff(case, world, as_staff):
 def test_leak_check_catches_org_b_rows(world):
     """Given responses carrying org B's subject or ticket id, the leak check fails them
     (so a passing fuzz run means something)."""
-    from django.http import JsonResponse
-
     ticket_b = world["b"][0]
     by_subject = JsonResponse({"subject": ticket_b.subject}, safe=False)
     by_id = JsonResponse([{"id": ticket_b.pk, "reference": "x"}], safe=False)

@@ -1,4 +1,9 @@
+import time
+
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supportdesk.accounts.models import User
 
@@ -39,9 +44,6 @@ class ManagerFactory(UserFactory):
 
 def confirmed_totp_device(user, *, recovery_codes: tuple[str, ...] = ()):
     """A confirmed authenticator for ``user`` (and a recovery-code device if given)."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     if recovery_codes:
         static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
@@ -52,10 +54,6 @@ def confirmed_totp_device(user, *, recovery_codes: tuple[str, ...] = ()):
 
 def device_code(device, *, at: float | None = None) -> str:
     """The six-digit code the phone shows for ``device`` now (or at Unix time ``at``)."""
-    import time
-
-    from django_otp.oath import TOTP
-
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() if at is None else at
     return f"{totp.token():0{device.digits}d}"

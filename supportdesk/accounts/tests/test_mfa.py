@@ -17,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from supportdesk.accounts import services
-from supportdesk.accounts.models import MfaEvent
+from supportdesk.accounts.models import MfaEvent, User
 from supportdesk.accounts.tests.factories import PASSWORD, TechnicianFactory, device_code
 
 pytestmark = pytest.mark.django_db
@@ -386,8 +386,6 @@ def test_only_managers_reset_and_never_their_own_or_a_customers(
 
 
 def test_admin_action_resets_devices_with_the_actor_recorded(manager, technician, totp_for):
-    from supportdesk.accounts.models import User
-
     manager.is_superuser = True
     manager.save()
     totp_for(technician)

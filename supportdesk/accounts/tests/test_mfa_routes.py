@@ -2,6 +2,8 @@
 authentication is required (docs/security.md #15): found by walking the URL resolver, so a route
 added later is covered without anyone remembering it."""
 
+import re
+
 import pytest
 from django.contrib.admin.sites import site
 from django.test import Client
@@ -26,8 +28,6 @@ def _walk(patterns, prefix=""):
 
 
 def _fill(route: str) -> str:
-    import re
-
     route = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000000", route)
     route = re.sub(r"<int:[^>]+>", "1", route)
     route = re.sub(r"<path:[^>]+>", "1", route)

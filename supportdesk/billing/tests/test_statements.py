@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.http import Http404
 
 from supportdesk.billing import selectors
 from supportdesk.billing.models import (
@@ -325,8 +326,6 @@ def test_numbers_restart_each_year_and_stay_gapless_after_a_rollback(config, org
 
 def test_customer_sees_only_own_statements(config, org_a, org_b, technician, manager,
                                            customer_a, customer_b):
-    from django.http import Http404
-
     _onsite(TicketFactory(customer=org_a), technician, 10)
     billing_run(**NOV, by=manager, now=at(2026, 12, 1, 9))
     statement = Statement.objects.get()

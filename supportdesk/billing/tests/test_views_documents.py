@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from supportdesk.billing import documents
-from supportdesk.billing.models import HoldOverride, Statement
+from supportdesk.billing.models import BillingRun, HoldOverride, Statement
 from supportdesk.billing.services import billing_run
 from supportdesk.billing.tasks import monthly_billing_run
 from supportdesk.common.choices import Channel, Tier
@@ -53,7 +55,6 @@ def test_statement_pdf_renders_greek_text_amounts_and_names(issued):
     pdf = documents.statement_pdf(issued, lang="el")
     assert pdf.startswith(b"%PDF")
     # then its text holds the Greek labels, both parties, the ΑΦΜ and Greek-format amounts
-    from pypdf import PdfReader
 
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     for expected in ("Κοσμήματα Άλφα", "Jewelsoft Μονοπρόσωπη ΙΚΕ", issued.customer_tax_number,
@@ -85,8 +86,6 @@ def test_statement_csv_is_utf8_bom_semicolons_and_neutralises_formulas(issued, o
 
 
 def test_accountant_export_xlsx_has_one_row_per_statement(issued, client, manager):
-    from openpyxl import load_workbook
-
     _login(client, manager)
     response = client.get(reverse("billing:export"), {"format": "xlsx"})
     assert response.status_code == 200
@@ -178,7 +177,6 @@ def test_manager_runs_billing_from_the_page_and_bad_dates_change_nothing(config,
     client.post(reverse("billing:run"), {"period_start": "x", "period_end": "2026-11-30"})
     client.post(reverse("billing:run"), {"period_start": "2026-11-30",
                                          "period_end": "2026-11-01"})
-    from supportdesk.billing.models import BillingRun
 
     assert not BillingRun.objects.exists()
     client.post(reverse("billing:run"), {"period_start": "2026-11-01",

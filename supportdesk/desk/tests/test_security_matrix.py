@@ -14,9 +14,11 @@ from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.models import Attachment, Ticket
 from supportdesk.tickets.services import attachment_add, ticket_create, ticket_reply
 
@@ -118,8 +120,6 @@ def test_every_session_route_is_behind_a_staff_decorator(name, route, entry):
 @pytest.fixture
 def world(config, org_a, org_b, customer_a, technician):
     """Org B's request with a reply, a staff-only note and an attachment."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     ticket = ticket_create(customer=org_b, subject="Μυστικό της Β", body="b",
                            received_via="phone", by=technician)
     ticket_reply(ticket=ticket, body="Σημείωση B", by=technician, is_internal=True)
@@ -252,10 +252,6 @@ def assert_inert(page: str) -> None:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_in_subject_body_customer_name_and_file_name_are_inert(
         payload, config, technician, client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from supportdesk.customers.tests.factories import CustomerFactory
-
     customer = CustomerFactory(name=f"Πελάτης {payload}")
     ticket = ticket_create(customer=customer, subject=f"Θέμα {payload}"[:200],
                            body=f"Σώμα {payload}", received_via="phone", by=technician)

@@ -11,11 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportdesk.accounts.tests.factories import TechnicianFactory
+from supportdesk.billing import selectors as billing
 from supportdesk.common.choices import Tier
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
-from supportdesk.tickets.services import attachment_add, ticket_create, ticket_reply
+from supportdesk.tickets.services import (
+    attachment_add,
+    ticket_change_status,
+    ticket_create,
+    ticket_reply,
+)
 from supportdesk.tickets.services import attachments as attachment_rules
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -270,7 +276,6 @@ class TestStanding:
     def test_hold_banner_on_every_ticket_of_a_customer_on_hold(self, config, org_a, technician,
                                                                tech_client, monkeypatch):
         # §11: a customer with overdue dues is on support hold; billing decides, we show it.
-        from supportdesk.billing import selectors as billing
 
         first = new_ticket(org_a, technician)
         second = new_ticket(org_a, technician)
@@ -296,8 +301,6 @@ class TestStanding:
 
 
 def test_history_shows_status_labels_not_machine_keys(config, org_a, technician, client):
-    from supportdesk.tickets.services import ticket_change_status, ticket_create
-
     ticket = ticket_create(customer=org_a, subject="Θέμα", received_via="phone", by=technician)
     ticket_change_status(ticket=ticket, status="waiting_customer", by=technician)
     client.force_login(technician)

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from supportdesk.domain.cli import main
+from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
 
 
 def run(capsys, *argv: str) -> dict:
@@ -149,7 +150,6 @@ def test_out_of_town_proposes_the_round_trip(capsys):
 
 
 def test_custom_tariff_file(capsys, tmp_path, tariff):
-    from supportdesk.domain.tariff import DEFAULT_TARIFF_PATH
     path = tmp_path / "t.toml"
     path.write_text(DEFAULT_TARIFF_PATH.read_text().replace('percent = "0.15"',
                                                              'percent = "0.20"'))

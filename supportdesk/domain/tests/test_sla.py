@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -86,6 +87,5 @@ def test_bad_response_targets(expected, maximum):
 
 
 def test_naive_now_is_refused(calendar):
-    from datetime import datetime
     with pytest.raises(ValueError, match="aware"):
         sla_state(calendar, at("2026-11-24 10:00"), 480, datetime(2026, 11, 24, 12))

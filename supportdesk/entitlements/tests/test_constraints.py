@@ -54,7 +54,6 @@ def test_postgresql_trigger_refuses_raw_sql_changes(config, basic_contract, tick
                                                     technician):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only")
-    from django.db import IntegrityError, transaction
 
     svc.work_entry_create(ticket=ticket_a, technician=technician, channel=Channel.REMOTE,
                           started_at=at(2026, 11, 24, 11), ended_at=at(2026, 11, 24, 12),
@@ -67,8 +66,6 @@ def test_postgresql_trigger_refuses_raw_sql_changes(config, basic_contract, tick
 
 
 def test_database_check_is_the_last_guard_against_overdraft(config, org_b):
-    from django.db import IntegrityError, transaction
-
     HourBank.objects.create(customer=org_b, balance_minutes=10)
     with pytest.raises(IntegrityError), transaction.atomic():
         HourBank.objects.filter(customer=org_b).update(balance_minutes=-1)

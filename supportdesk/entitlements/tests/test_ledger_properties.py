@@ -26,11 +26,23 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory
+from supportdesk.billing.models import Statement
+from supportdesk.billing.services import billing_run, prepaid_purchase_create
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.tests.helpers import at
+from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.domain.calendar import jewelsoft_calendar
 from supportdesk.domain.pricing import WorkItem, price_work, statement_totals
 from supportdesk.domain.tariff import default_tariff
+from supportdesk.entitlements.models import BankLedgerEntry, HourBank
+from supportdesk.tickets.tests.factories import TicketFactory
+from supportdesk.worklog.models import WorkEntry
+from supportdesk.worklog.services.entries import (
+    work_entry_create,
+    work_entry_delete,
+    work_entry_update,
+)
 
 TARIFF = default_tariff()
 CALENDAR = jewelsoft_calendar()
@@ -133,10 +145,6 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory
-        from supportdesk.customers.tests.factories import CustomerFactory
-        from supportdesk.tickets.tests.factories import TicketFactory
-
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.manager = ManagerFactory()
@@ -151,22 +159,16 @@ class DatabaseLedger(RuleBasedStateMachine):
         self._atomic.__exit__(None, None, None)
 
     def _open_entries(self):
-        from supportdesk.worklog.models import WorkEntry
-
         return list(WorkEntry.objects.filter(ticket=self.ticket, locked_at__isnull=True)
                     .order_by("id"))
 
     @rule(hours=st.integers(min_value=1, max_value=3))
     def top_up(self, hours):
-        from supportdesk.billing.services import prepaid_purchase_create
-
         prepaid_purchase_create(customer=self.customer, hours=hours, on=dt.date(2026, 1, 2),
                                 by=self.manager)
 
     @rule(minutes=MINUTES, hour=HOURS)
     def draw(self, minutes, hour):
-        from supportdesk.worklog.services.entries import work_entry_create
-
         self.day = self.day % 27 + 1
         start = at(2026, 11, self.day, hour)
         work_entry_create(ticket=self.ticket, technician=self.tech, channel=Channel.PHONE,
@@ -175,8 +177,6 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     @rule(pick=st.integers(min_value=0, max_value=50), minutes=MINUTES)
     def correct(self, pick, minutes):
-        from supportdesk.worklog.services.entries import work_entry_update
-
         entries = self._open_entries()
         if entries:
             entry = entries[pick % len(entries)]
@@ -185,24 +185,18 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     @rule(pick=st.integers(min_value=0, max_value=50))
     def reverse(self, pick):
-        from supportdesk.worklog.services.entries import work_entry_delete
-
         entries = self._open_entries()
         if entries:
             work_entry_delete(entry=entries[pick % len(entries)], by=self.tech)
 
     @rule()
     def invoice(self):
-        from supportdesk.billing.services import billing_run
-
         billing_run(period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
                     by=self.manager, now=at(2026, 12, 1, 9))
         assert not self._open_entries()
 
     @invariant()
     def bank_balance_is_the_ledger_sum(self):
-        from supportdesk.entitlements.models import BankLedgerEntry, HourBank
-
         bank = HourBank.objects.filter(customer=self.customer).first()
         ledger = BankLedgerEntry.objects.filter(customer=self.customer).aggregate(
             s=Sum("minutes"))["s"] or 0
@@ -210,8 +204,6 @@ class DatabaseLedger(RuleBasedStateMachine):
 
     @invariant()
     def statement_totals_equal_their_lines(self):
-        from supportdesk.billing.models import Statement
-
         for statement in Statement.objects.filter(customer=self.customer).prefetch_related(
                 "lines"):
             net = sum((x.net_amount for x in statement.lines.all()), Decimal("0.00"))

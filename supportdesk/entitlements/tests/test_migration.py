@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import environ
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,8 +55,6 @@ def _postgres_server() -> dict:
 
 
 def _admin_connection(server: dict):
-    import psycopg
-
     return psycopg.connect(dbname="postgres", connect_timeout=3, autocommit=True,
                            **{key: value for key, value in server.items() if value})
 

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
+from supportdesk.accounts.tests.factories import UserFactory
 from supportdesk.mail.models import InboundMessage
 from supportdesk.mail.services import mail_ingest
 from supportdesk.tickets.models import Ticket
@@ -19,8 +20,6 @@ pytestmark = [
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_duplicates_file_one_request(config, mail_settings, org_a):
-    from supportdesk.accounts.tests.factories import UserFactory
-
     UserFactory(username="maria", email="maria@alfa.gr", customer=org_a)
     raw = raw_mail(subject="Ταυτόχρονα", message_id="<parallel-1@alfa.gr>")
 

@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import IntegrityError
 from django.test import override_settings
 
+from supportdesk.accounts.tests.factories import UserFactory
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.mail import services
 from supportdesk.mail.models import InboundMessage
@@ -131,7 +132,6 @@ def test_the_customers_answer_to_our_mail_threads_back(world, django_capture_on_
 
 def test_a_manager_reprocesses_a_quarantined_mail_after_adding_the_sender(world, manager):
     # Given a mail from an unknown address, quarantined
-    from supportdesk.accounts.tests.factories import UserFactory
 
     row = mail_ingest(raw_mail(sender="eleni@alfa.gr", subject="Νέα υπάλληλος",
                                message_id="<eleni-1@alfa.gr>"))
@@ -151,8 +151,6 @@ def test_a_manager_reprocesses_a_quarantined_mail_after_adding_the_sender(world,
 
 
 def test_the_admin_action_reprocesses_for_managers(world, manager, client):
-    from supportdesk.accounts.tests.factories import UserFactory
-
     row = mail_ingest(raw_mail(sender="eleni@alfa.gr", message_id="<eleni-2@alfa.gr>"))
     UserFactory(username="eleni", email="eleni@alfa.gr", customer=world["a"])
     client.force_login(manager)

@@ -2,10 +2,12 @@
 and per-user access (docs/security.md #1, #8)."""
 
 import datetime as dt
+import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db import connection as conn
 from django.http import Http404
 
 from supportdesk.accounts.tests.factories import TechnicianFactory
@@ -148,10 +150,6 @@ class TestSearch:
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigram index")
     @pytest.mark.pg
     def test_trigram_index_serves_the_search_on_postgresql(self, config, org_a, technician):
-        import importlib
-
-        from django.db import connection as conn
-
         migration = importlib.import_module(
             "supportdesk.tickets.migrations.0003_search_trigram_index")
         with conn.schema_editor() as editor:

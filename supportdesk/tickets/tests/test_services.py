@@ -296,8 +296,6 @@ class TestAssignClassifyPrerequisites:
     ("phone", "portal"), ("emergency_message", "portal"), ("email", "email"), ("portal", "portal"),
 ])
 def test_customer_requests_come_by_portal_or_email_only(config, org_a, customer_a, asked, stored):
-    from supportdesk.tickets.services import ticket_create
-
     ticket = ticket_create(customer=org_a, subject="Θέμα", received_via=asked, by=customer_a)
     assert ticket.received_via == stored
     assert ticket.contact_id == customer_a.pk

@@ -10,9 +10,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 
+from config.celery import app
 from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.customers.tests.factories import CustomerFactory
@@ -154,10 +156,6 @@ def _redis_up() -> bool:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not _redis_up(), reason="Redis is not reachable at 127.0.0.1:6379")
 def test_a_real_celery_worker_runs_the_scan(config):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
-
     ticket, _, _ = _world()
     keys = ("broker_url", "task_always_eager", "result_backend", "task_default_queue")
     old = {k: app.conf[k] for k in keys}

@@ -9,6 +9,7 @@ from django.db import connection
 
 from supportdesk.accounts.tests.factories import TechnicianFactory
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Timer, WorkEntry
 from supportdesk.worklog.services.timers import (
     ONLY_STAFF_MEASURE,
@@ -160,7 +161,6 @@ def test_a_refused_entry_keeps_the_timer(free_ticket, technician):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_stops_make_one_entry(config, org_b):
     # given a running timer (committed: each thread has its own connection)
-    from supportdesk.tickets.tests.factories import TicketFactory
 
     ticket = TicketFactory(customer=org_b, tier="free", status="open")
     tech = TechnicianFactory()
