@@ -1,8 +1,10 @@
 """Authentication attacks (docs/security.md #13, #14, #16)."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.db import connection
@@ -49,7 +51,6 @@ def test_parallel_wrong_passwords_lock_at_the_limit_not_beyond():
     # Zammad CVE-2022-35490: parallel attempts slipped past the counter.
     if connection.vendor == "sqlite":
         pytest.skip("parallel writers on one SQLite file are serialised; PostgreSQL case")
-    from axes.models import AccessAttempt
 
     user = TechnicianFactory(username="kostas")
 
@@ -118,8 +119,6 @@ def test_password_reset_answers_the_same_for_unknown_addresses():
 
 @pytest.mark.django_db
 def test_reset_link_is_single_use():
-    import re
-
     user = TechnicianFactory(username="dimitra", email="dimitra@example.com")
     Client().post(reverse("password_reset"), {"email": user.email})
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)

@@ -1,8 +1,11 @@
 """Oversized or malformed input gets a 4xx with a message, never a 500, and saves nothing
 (docs/security.md #35)."""
 
+import re
+
 import pytest
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from supportdesk.tickets.models import Ticket
 
@@ -70,10 +73,6 @@ def test_malformed_api_bodies_are_refused_or_cleaned(customer_client, body):
 
 
 def _every_route_with_an_id():
-    import re
-
-    from django.urls import URLPattern, URLResolver, get_resolver
-
     def walk(patterns, prefix=""):
         for entry in patterns:
             if isinstance(entry, URLResolver):

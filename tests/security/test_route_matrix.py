@@ -3,6 +3,8 @@
 supportdesk/desk/tests/test_security_matrix.py. That the OpenAPI schema lists exactly
 ``API_OPERATIONS`` is checked in supportdesk/api/tests/test_schema.py."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -64,8 +66,6 @@ def test_every_api_operation_is_in_the_matrix():
 
 
 def _fill(path: str, pk: int, uuid: str) -> str:
-    import re
-
     path = re.sub(r"<uuid:[^>]+>", uuid, path)
     return "/" + re.sub(r"<int:[^>]+>", str(pk), path)
 

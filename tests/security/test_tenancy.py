@@ -6,14 +6,27 @@ the portal's pages, statements, quotes and hold in supportdesk/portal/tests/, th
 entitlement (§4) in supportdesk/catalog/tests/, the API's operations and error answers in
 supportdesk/api/tests/."""
 
+import datetime as dt
 import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from supportdesk.billing.models import Quote, Statement
+from supportdesk.billing.selectors import customer_hold_state
+from supportdesk.billing.services import billing_run, quote_create
 from supportdesk.tickets.models import Attachment, Message, Ticket
-from supportdesk.tickets.services import attachment_add, ticket_create, ticket_reply
+from supportdesk.tickets.services import (
+    attachment_add,
+    ticket_classify,
+    ticket_create,
+    ticket_reply,
+)
+from supportdesk.worklog.services.entries import work_entry_create
 
 SECRET_SUBJECT = "Κρυφό θέμα του Βήτα"
 INTERNAL_NOTE = "Εσωτερική σημείωση: μην το πεις στον πελάτη"
@@ -162,13 +175,6 @@ def test_portal_attachment_is_a_download_with_nosniff(world, customer_b):
 
 @pytest.fixture
 def statement_b(world, org_b, technician, manager):
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    from supportdesk.billing.models import Statement
-    from supportdesk.billing.services import billing_run
-    from supportdesk.worklog.services.entries import work_entry_create
-
     athens = ZoneInfo("Europe/Athens")
     start = dt.datetime(2026, 10, 6, 11, 0, tzinfo=athens)
     work_entry_create(ticket=world["b"], technician=technician, channel="phone",
@@ -190,11 +196,6 @@ def test_customer_a_cannot_list_or_download_b_statements(statement_b, customer_a
 def test_another_companys_support_hold_never_shows(statement_b, org_b, customer_a):
     # (That B is told why its support is on hold is test_customer_sees_its_own_support_hold
     # in supportdesk/portal/tests/test_home.py.)
-    import datetime as dt
-
-    import time_machine
-
-    from supportdesk.billing.selectors import customer_hold_state
 
     # given B's October statement, unpaid long after its due date (B is on hold)
     later = dt.datetime.combine(statement_b.due_on + dt.timedelta(days=90), dt.time(12),
@@ -208,11 +209,6 @@ def test_another_companys_support_hold_never_shows(statement_b, org_b, customer_
 
 @pytest.fixture
 def quotes(world, technician, manager):
-    from decimal import Decimal
-
-    from supportdesk.billing.services import quote_create
-    from supportdesk.tickets.services import ticket_classify
-
     out = {}
     for key in ("a", "b"):
         ticket = world[key]
@@ -234,8 +230,6 @@ def test_ticket_page_never_shows_another_companys_quotes(quotes, world, customer
 
 @pytest.mark.django_db
 def test_customer_cannot_decide_another_companys_quote(quotes, customer_a):
-    from supportdesk.billing.models import Quote
-
     client = _client_for(customer_a)
     response = client.post(f"/portal/quotes/{quotes['b'].pk}/decide/", {"decision": "accept"})
     assert response.status_code == 404

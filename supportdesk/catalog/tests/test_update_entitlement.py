@@ -15,6 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.http import Http404
 from django.test import Client
+from django.utils import timezone
 
 from supportdesk.catalog.models import Release
 from supportdesk.catalog.tests.factories import ProductFactory, ReleaseFactory
@@ -76,8 +77,6 @@ def _entitled(user, release, today=TODAY) -> bool:
 ])
 def test_release_download_follows_the_update_entitlement(
         config, release_file, product, org_a, customer_a, tier, has_licence, expected):
-    from django.utils import timezone
-
     today = timezone.localdate()
     if tier != "free":
         ContractFactory(customer=org_a, tier=tier, starts_on=today - dt.timedelta(days=30),
@@ -212,8 +211,6 @@ def test_cancelled_contract_entitles_to_nothing(config, release_file, product, o
 
 def test_release_page_lists_the_entitled_releases_with_a_download_link(
         config, release_file, product, org_a, customer_a):
-    from django.utils import timezone
-
     today = timezone.localdate()
     _contract(org_a, "basic", starts_on=today - dt.timedelta(days=30),
               ends_on=today + dt.timedelta(days=300))

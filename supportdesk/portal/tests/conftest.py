@@ -9,7 +9,11 @@ import pytest
 import time_machine
 from django.test import Client
 
+from supportdesk.billing.models import Statement
+from supportdesk.billing.services import billing_run, quote_create
 from supportdesk.common.tests.helpers import at
+from supportdesk.tickets.services import ticket_classify, ticket_create
+from supportdesk.worklog.services.entries import work_entry_create
 
 # Wednesday 25 November 2026, 12:00 in Athens: inside org A's 2026 Basic contract
 # (``basic_contract``) and inside support hours (§6). The portal reads "today" from the clock.
@@ -32,8 +36,6 @@ def portal_client(customer_a):
 @pytest.fixture
 def own_request(config, org_a, technician):
     """A request of org A, taken on the phone by a technician on Monday 5 October 2026."""
-    from supportdesk.tickets.services import ticket_create
-
     return ticket_create(customer=org_a, subject="Η ζυγαριά δεν συνδέεται", body="α",
                          received_via="phone", received_at=at(2026, 10, 5, 10),
                          by=technician)
@@ -43,10 +45,6 @@ def own_request(config, org_a, technician):
 def own_statement(own_request, technician, manager):
     """Org A's October statement: 30 minutes of phone support without a contract (Free,
     50 €/h), issued by the billing run."""
-    from supportdesk.billing.models import Statement
-    from supportdesk.billing.services import billing_run
-    from supportdesk.worklog.services.entries import work_entry_create
-
     start = at(2026, 10, 6, 11)
     work_entry_create(ticket=own_request, technician=technician, channel="phone",
                       started_at=start, ended_at=start + dt.timedelta(minutes=30),
@@ -59,9 +57,6 @@ def own_statement(own_request, technician, manager):
 @pytest.fixture
 def own_quote(own_request, technician, manager):
     """A §10 quote on org A's request, classified out of scope (viruses)."""
-    from supportdesk.billing.services import quote_create
-    from supportdesk.tickets.services import ticket_classify
-
     ticket_classify(ticket=own_request, category="virus", by=technician)
     return quote_create(ticket=own_request, by=manager, amount=Decimal("120.00"),
                         description="Καθαρισμός ιών a")

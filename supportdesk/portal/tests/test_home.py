@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from supportdesk.billing.services import prepaid_purchase_create
 from supportdesk.common.tests.helpers import at
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.services import ticket_change_status, ticket_create
@@ -102,8 +103,6 @@ def test_home_shows_the_full_included_hours_before_any_work(frozen_now, basic_co
 
 def test_home_without_a_contract_shows_the_free_tier_and_the_prepaid_bank(
         frozen_now, config, org_a, manager, portal_client):
-    from supportdesk.billing.services import prepaid_purchase_create
-
     # given org A has no contract and bought 3 prepaid hours
     prepaid_purchase_create(customer=org_a, hours=3, on=dt.date(2026, 11, 20), by=manager)
     response = portal_client.get("/portal/")
