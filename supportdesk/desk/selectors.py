@@ -22,13 +22,10 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.contracts.selectors import (
     calendar_get_default,
     contract_in_force,
-    tariff_to_domain,
-    tariff_version_in_force,
 )
 from supportdesk.customers.models import Customer
-from supportdesk.domain.tariff import Tier as DomainTier
 from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, OPEN_STATUSES
-from supportdesk.entitlements.selectors import customer_balances
+from supportdesk.entitlements.selectors import AllowanceLeft, hours_left
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import WorkEntry
 
@@ -250,14 +247,6 @@ def open_load(*, cutoff: datetime) -> list[LoadRow]:
 
 
 @dataclass
-class AllowanceLine:
-    channel: str
-    label: str
-    granted_minutes: int
-    left_minutes: int
-
-
-@dataclass
 class Standing:
     """What a technician needs to see about the customer while handling a request: the
     contract in force, the yearly included hours left per channel (§4), the prepaid hours
@@ -265,44 +254,16 @@ class Standing:
 
     contract: object | None
     tier: str
-    allowance: list[AllowanceLine] = field(default_factory=list)
+    allowance: list[AllowanceLeft] = field(default_factory=list)
     bank_minutes: int | None = None
     uses_bank: bool = False
     hold: object | None = None
 
 
-def _tier_terms(contract, tier: str, today: date):
-    version = contract.tariff_version if contract is not None else tariff_version_in_force(today)
-    return tariff_to_domain(version).tier(DomainTier(tier))
-
-
 def customer_standing(*, customer: Customer, today: date) -> Standing:
     contract = contract_in_force(customer_id=customer.pk, day=today)
-    tier = contract.tier if contract else Tier.FREE
-    standing = Standing(contract=contract, tier=tier,
-                        hold=billing_selectors.customer_hold_state(customer, today))
-    try:
-        terms = _tier_terms(contract, tier, today)
-    except ApplicationError:
-        terms = None
-    balances = customer_balances(customer_id=customer.pk, contract=contract)
-    if terms is not None:
-        standing.uses_bank = terms.uses_prepaid_bank
-        rows = {}
-        if balances is not None:
-            rows = {r.channel: r for r in balances.allowances
-                    if r.year_starts_on <= today <= r.year_ends_on}
-        for channel, channel_terms in terms.channels:
-            granted = channel_terms.included_minutes_per_year
-            if not granted or contract is None:
-                continue
-            row = rows.get(str(channel))
-            # No ledger row yet for this contract year: nothing drawn, all of it is left.
-            standing.allowance.append(AllowanceLine(
-                channel=str(channel), label=str(Channel(str(channel)).label),
-                granted_minutes=row.granted_minutes if row else granted,
-                left_minutes=row.left_minutes if row else granted,
-            ))
-    if balances is not None:
-        standing.bank_minutes = balances.bank_minutes
-    return standing
+    left = hours_left(customer_id=customer.pk, contract=contract, today=today)
+    return Standing(contract=contract, tier=contract.tier if contract else Tier.FREE,
+                    allowance=list(left.allowances), bank_minutes=left.bank_minutes,
+                    uses_bank=left.uses_bank,
+                    hold=billing_selectors.customer_hold_state(customer, today))

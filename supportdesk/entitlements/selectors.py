@@ -7,6 +7,10 @@ from datetime import date
 
 from django.db.models import Sum
 
+from supportdesk.common.choices import Channel, Tier
+from supportdesk.common.exceptions import ApplicationError
+from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+from supportdesk.domain.tariff import Tier as DomainTier
 from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
@@ -58,6 +62,58 @@ def customer_balances(*, customer_id: int, contract=None) -> Balances:
                 left_minutes=b.balance_minutes,
                 ledger_sum=sums.get((b.contract_year, b.channel), 0)))
     return Balances(bank_minutes=bank, bank_ledger_sum=bank_sum, allowances=tuple(rows))
+
+
+@dataclass(frozen=True)
+class AllowanceLeft:
+    channel: str
+    label: str
+    granted_minutes: int
+    left_minutes: int
+
+
+@dataclass(frozen=True)
+class HoursLeft:
+    """What a customer has left on ``today``: the included minutes of the current contract
+    year per channel (§4) and the prepaid bank; ``uses_bank`` when the tier draws from it."""
+
+    allowances: tuple[AllowanceLeft, ...]
+    bank_minutes: int
+    uses_bank: bool
+
+
+def hours_left(*, customer_id: int, contract, today: date) -> HoursLeft:
+    """The one answer to "how many hours are left", for the desk and the portal alike.
+
+    Read from the balance rows; a channel the contract includes but nothing has drawn from
+    this contract year yet (no balance row: the first draw grants the year) has all of its
+    minutes left. The included minutes are the contract's tariff version's; without a
+    contract, the Free tier of the version in force (docs/rules.md "No contract means the
+    Free tier").
+    """
+    balances = customer_balances(customer_id=customer_id, contract=contract)
+    tier = contract.tier if contract is not None else Tier.FREE
+    version = contract.tariff_version if contract is not None else None
+    try:
+        terms = tariff_to_domain(version or tariff_version_in_force(today)).tier(
+            DomainTier(tier))
+    except ApplicationError:  # no tariff configured yet: nothing is included
+        return HoursLeft(allowances=(), bank_minutes=balances.bank_minutes, uses_bank=False)
+    current = {r.channel: r for r in balances.allowances
+               if r.year_starts_on <= today <= r.year_ends_on}
+    rows = []
+    if contract is not None:
+        for channel, channel_terms in terms.channels:
+            granted = channel_terms.included_minutes_per_year
+            if not granted:
+                continue
+            row = current.get(str(channel))
+            rows.append(AllowanceLeft(
+                channel=str(channel), label=str(Channel(str(channel)).label),
+                granted_minutes=row.granted_minutes if row else granted,
+                left_minutes=row.left_minutes if row else granted))
+    return HoursLeft(allowances=tuple(rows), bank_minutes=balances.bank_minutes,
+                     uses_bank=bool(terms.uses_prepaid_bank))
 
 
 def minutes_held_by_entry(entry) -> tuple[int, int]:

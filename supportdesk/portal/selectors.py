@@ -11,12 +11,11 @@ from django.http import Http404
 
 from supportdesk.billing.models import Quote, Statement
 from supportdesk.catalog.models import Release
-from supportdesk.common.choices import Channel
 from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
 from supportdesk.domain.tariff import Tier
 from supportdesk.domain.ticket_status import CLOSED_STATUSES, OPEN_STATUSES
-from supportdesk.entitlements.selectors import customer_balances
+from supportdesk.entitlements.selectors import hours_left
 from supportdesk.tickets.models import Ticket
 
 PAGE_SIZE = 25
@@ -73,7 +72,7 @@ def _hours(minutes: int) -> Decimal:
 
 
 @dataclass(frozen=True)
-class AllowanceLeft:
+class PortalAllowance:
     channel_label: str
     granted_hours: Decimal
     left_hours: Decimal
@@ -81,7 +80,7 @@ class AllowanceLeft:
 
 @dataclass(frozen=True)
 class PortalUsage:
-    allowances: tuple[AllowanceLeft, ...]
+    allowances: tuple[PortalAllowance, ...]
     bank_minutes: int | None
 
     @property
@@ -92,16 +91,13 @@ class PortalUsage:
 def portal_usage(*, user, today: date) -> PortalUsage:
     """What is left this contract year (§4 included hours) and in the prepaid bank."""
     contract = contract_in_force(customer_id=user.customer_id, day=today)
-    balances = customer_balances(customer_id=user.customer_id, contract=contract)
-    rows = tuple(
-        AllowanceLeft(channel_label=str(Channel(row.channel).label),
-                      granted_hours=_hours(row.granted_minutes),
-                      left_hours=_hours(row.left_minutes))
-        for row in balances.allowances
-        if row.year_starts_on <= today <= row.year_ends_on
-    )
-    has_bank = contract is None or balances.bank_minutes > 0
-    return PortalUsage(allowances=rows, bank_minutes=balances.bank_minutes if has_bank else None)
+    left = hours_left(customer_id=user.customer_id, contract=contract, today=today)
+    rows = tuple(PortalAllowance(channel_label=row.label,
+                                 granted_hours=_hours(row.granted_minutes),
+                                 left_hours=_hours(row.left_minutes))
+                 for row in left.allowances)
+    has_bank = contract is None or left.bank_minutes > 0
+    return PortalUsage(allowances=rows, bank_minutes=left.bank_minutes if has_bank else None)
 
 
 def statement_list_for_customer(*, user, page: int | str = 1):

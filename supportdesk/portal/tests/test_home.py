@@ -88,11 +88,6 @@ def test_home_shows_the_contract_and_the_included_hours_left(
     assert usage.bank_minutes is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "portal_usage (portal/selectors.py) lists included hours only from AllowanceBalance rows, "
-    "which the first priced work entry of a contract year creates: until then a Basic "
-    "customer sees no included hours at all, while the desk (customer_standing) shows the "
-    "full 4 h as left"))
 def test_home_shows_the_full_included_hours_before_any_work(frozen_now, basic_contract,
                                                             portal_client):
     # given org A's Basic contract and no work yet this contract year
