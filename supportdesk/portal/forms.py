@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.catalog.models import Product
+from supportdesk.catalog.selectors import licensed_products
 from supportdesk.tickets.models import Ticket
 
 
@@ -15,10 +16,7 @@ class TicketNewForm(forms.Form):
 
     def __init__(self, *args, customer_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        # §10: support covers the vendor's products the customer has licensed.
-        self.fields["product"].queryset = Product.objects.filter(
-            licences__customer_id=customer_id, licences__is_active=True, is_active=True
-        ).distinct()
+        self.fields["product"].queryset = licensed_products(customer_id=customer_id)
 
 
 class ReplyForm(forms.Form):

@@ -19,7 +19,12 @@ from supportdesk.customers.tests.factories import LicenceFactory
 from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.services import ticket_change_status, ticket_create, ticket_reply
 from supportdesk.tickets.services._common import TEXT_REQUIRED
-from supportdesk.tickets.services.lifecycle import PRODUCT_UNKNOWN, REPLY_ON_CLOSED, SUBJECT
+from supportdesk.tickets.services.lifecycle import (
+    PRODUCT_NOT_LICENSED,
+    PRODUCT_UNKNOWN,
+    REPLY_ON_CLOSED,
+    SUBJECT,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,23 +123,24 @@ def test_customer_opens_a_request(config, org_a, customer_a, product, as_custome
 
 
 def test_customer_cannot_name_a_product_it_does_not_license(config, as_customer):
+    # the same rule and message as the portal's form (§10); an unknown id is a 404
     other = ProductFactory()
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": other.pk})
+    assert response.status_code == 400
+    assert response.json()["code"] == "product_not_licensed"
+    assert not Ticket.objects.exists()
+    response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": other.pk + 999})
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
     assert not Ticket.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api/tickets.py ticket_open looks the product up in customer.licences without "
-    "is_active=True, so a lapsed licence still files a request for the product; the "
-    "portal form (portal/forms.py TicketNewForm) offers only products under an active "
-    "licence (§10)"))
 def test_customer_cannot_name_a_product_whose_licence_lapsed(config, org_a, product,
                                                               as_customer):
     LicenceFactory(customer=org_a, product=product, is_active=False)
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": product.pk})
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json() == {"detail": _el(PRODUCT_NOT_LICENSED),
+                               "code": "product_not_licensed"}
     assert not Ticket.objects.exists()
 
 

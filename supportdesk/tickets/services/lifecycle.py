@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.catalog.models import Product
+from supportdesk.catalog.selectors import licensed_products
 from supportdesk.common.choices import Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import fold
@@ -45,6 +46,9 @@ DESCRIPTION = _("Description")
 MESSAGE = _("Message")
 CUSTOMER_INACTIVE = _("This customer is not active.")
 PRODUCT_UNKNOWN = _("Choose one of our active products (§10: support covers only them).")
+PRODUCT_NOT_LICENSED = _(
+    "Choose a product your company holds an active licence for (§10: support covers only "
+    "them).")
 CONTACT_NOT_OF_CUSTOMER = _("The contact person does not belong to this customer.")
 RECEIVED_IN_FUTURE = _("The time received cannot be in the future.")
 RECEIVED_NAIVE = _("The time received needs a time zone.")
@@ -130,6 +134,10 @@ def ticket_create(
         raise ApplicationError(INVALID_CATEGORY, code="invalid_category")
     if product is not None and not product.is_active:
         raise ApplicationError(PRODUCT_UNKNOWN, code="product_unknown")
+    if product is not None and not is_staff(by) and not licensed_products(
+            customer_id=customer.pk).filter(pk=product.pk).exists():
+        # Staff may log a call about any active product; a customer only about its own.
+        raise ApplicationError(PRODUCT_NOT_LICENSED, code="product_not_licensed")
     if contact is not None and contact.customer_id != customer.pk:
         raise ApplicationError(CONTACT_NOT_OF_CUSTOMER, code="contact_customer")
     if received_at is None:

@@ -11,6 +11,7 @@ from supportdesk.catalog.tests.factories import ProductFactory
 from supportdesk.common.choices import Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.contracts.tests.factories import ContractFactory
+from supportdesk.customers.tests.factories import LicenceFactory
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 from supportdesk.tickets.services import (
     lifecycle,
@@ -102,6 +103,22 @@ class TestCreate:
         with pytest.raises(ApplicationError, match=foreign):
             make(org_a, technician, contact=customer_b)
         assert not Ticket.objects.exists()
+
+    def test_a_customer_files_only_about_a_product_it_holds_an_active_licence_for(
+            self, config, org_a, customer_a, technician):
+        # §10: support covers the licensed products; every door (portal, API, mail) files
+        # through this service, so the rule is here and not only in the portal's form.
+        product = ProductFactory()
+        lapsed = LicenceFactory(customer=org_a, product=product, is_active=False)
+        refused = re.escape(str(lifecycle.PRODUCT_NOT_LICENSED))
+        with pytest.raises(ApplicationError, match=refused):
+            make(org_a, customer_a, product=product)
+        assert not Ticket.objects.exists()
+        # staff log a call about any active product (the caller may not know its licence)
+        assert make(org_a, technician, product=product).product == product
+        lapsed.is_active = True
+        lapsed.save()
+        assert make(org_a, customer_a, product=product).product == product
 
     def test_a_customer_user_files_only_for_its_own_company_through_the_portal(
             self, config, org_a, org_b, customer_a):
