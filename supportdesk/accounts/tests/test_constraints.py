@@ -7,27 +7,22 @@ supportdesk/contracts/tests/test_constraints.py: users are the accounts app's.)
 """
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from supportdesk.accounts.models import User
+from supportdesk.common.tests.helpers import refused_by_database
 from supportdesk.customers.tests.factories import CustomerFactory
 
 
-def _refused(make) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        make()
-
-
 @pytest.mark.django_db
-def test_customer_user_without_a_customer_is_refused():
-    _refused(lambda: User.objects.create(username="orphan", role=User.Role.CUSTOMER))
+def test_customer_user_without_a_customer_isrefused_by_database():
+    refused_by_database(lambda: User.objects.create(username="orphan", role=User.Role.CUSTOMER))
     assert not User.objects.filter(username="orphan").exists()
 
 
 @pytest.mark.django_db
-def test_staff_user_attached_to_a_customer_is_refused():
+def test_staff_user_attached_to_a_customer_isrefused_by_database():
     customer = CustomerFactory()
-    _refused(lambda: User.objects.create(
+    refused_by_database(lambda: User.objects.create(
         username="tech-with-shop", role=User.Role.TECHNICIAN, customer=customer
     ))
     assert not User.objects.filter(username="tech-with-shop").exists()

@@ -2,14 +2,17 @@
 
 * ``at(...)``: an aware moment in Athens local time (zoneinfo, so DST is real);
 * ``in_threads(n, target)``: run ``target(i)`` in ``n`` threads released together, one
-  database connection each, for the races on the ledgers and the billing run.
+  database connection each, for the races on the ledgers and the billing run;
+* ``refused_by_database(make)``: ``make()`` must hit a database constraint and leave
+  nothing behind (the constraint tests bypass ``full_clean()`` on purpose).
 """
 
 import datetime as dt
 import threading
 from zoneinfo import ZoneInfo
 
-from django.db import close_old_connections, connection
+import pytest
+from django.db import IntegrityError, close_old_connections, connection, transaction
 
 ATHENS = ZoneInfo("Europe/Athens")
 
@@ -40,3 +43,9 @@ def in_threads(n, target):
         t.join(120)
     close_old_connections()
     return results
+
+
+def refused_by_database(make) -> None:
+    """``make()`` raises IntegrityError inside its own savepoint (so nothing is kept)."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make()

@@ -12,15 +12,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
 
+from supportdesk.common.tests.helpers import refused_by_database
 from supportdesk.contracts.models import Closure, Contract, WorkingCalendar
 from supportdesk.customers.tests.factories import CustomerFactory
-
-
-def _refused(make) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        make()
 
 
 @pytest.mark.django_db
@@ -28,7 +23,7 @@ def test_contract_ending_before_it_starts_is_refused_by_the_database(config):
     # given a customer and the tariff in force
     customer = CustomerFactory()
     # when a contract is inserted with its end before its start
-    _refused(lambda: Contract.objects.create(
+    refused_by_database(lambda: Contract.objects.create(
         customer=customer, tier="basic", starts_on=dt.date(2026, 6, 1),
         ends_on=dt.date(2026, 5, 31), annual_fee=Decimal("100.00"),
         tariff_version=config["tariff"],
@@ -38,9 +33,9 @@ def test_contract_ending_before_it_starts_is_refused_by_the_database(config):
 
 
 @pytest.mark.django_db
-def test_contract_with_negative_fee_is_refused(config):
+def test_contract_with_negative_fee_isrefused_by_database(config):
     customer = CustomerFactory()
-    _refused(lambda: Contract.objects.create(
+    refused_by_database(lambda: Contract.objects.create(
         customer=customer, tier="basic", starts_on=dt.date(2026, 1, 1),
         ends_on=dt.date(2026, 12, 31), annual_fee=Decimal("-1.00"),
         tariff_version=config["tariff"],
@@ -49,9 +44,9 @@ def test_contract_with_negative_fee_is_refused(config):
 
 
 @pytest.mark.django_db
-def test_closure_ending_before_it_starts_is_refused():
+def test_closure_ending_before_it_starts_isrefused_by_database():
     calendar = WorkingCalendar.objects.create(name="Other vendor")
-    _refused(lambda: Closure.objects.create(
+    refused_by_database(lambda: Closure.objects.create(
         calendar=calendar, starts_on=dt.date(2026, 8, 25), ends_on=dt.date(2026, 8, 5)
     ))
     assert Closure.objects.count() == 0
@@ -59,4 +54,4 @@ def test_closure_ending_before_it_starts_is_refused():
 
 @pytest.mark.django_db
 def test_only_one_default_calendar(config):
-    _refused(lambda: WorkingCalendar.objects.create(name="Second", is_default=True))
+    refused_by_database(lambda: WorkingCalendar.objects.create(name="Second", is_default=True))

@@ -9,22 +9,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from supportdesk.catalog.tests.factories import ProductFactory
+from supportdesk.common.tests.helpers import refused_by_database
 from supportdesk.customers.models import Licence
 from supportdesk.customers.tests.factories import CustomerFactory
 
 
-def _refused(make) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        make()
-
-
 @pytest.mark.django_db
-def test_negative_licence_value_is_refused():
+def test_negative_licence_value_isrefused_by_database():
     customer, product = CustomerFactory(), ProductFactory()
-    _refused(lambda: Licence.objects.create(
+    refused_by_database(lambda: Licence.objects.create(
         customer=customer, product=product, value=Decimal("-0.01"), licensed_on=dt.date(2025, 1, 1)
     ))
     assert Licence.objects.count() == 0

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 
 from supportdesk.common.choices import Channel
 from supportdesk.common.models import ImmutableRowError
-from supportdesk.common.tests.helpers import at
+from supportdesk.common.tests.helpers import at, refused_by_database
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.entitlements.models import (
     AllowanceLedgerEntry,
@@ -26,10 +26,6 @@ from supportdesk.worklog.services import entries as svc
 
 pytestmark = pytest.mark.django_db
 
-
-def _refused(make) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        make()
 
 
 def test_ledger_rows_are_append_only(config, basic_contract, ticket_a, technician):
@@ -71,9 +67,9 @@ def test_database_check_is_the_last_guard_against_overdraft(config, org_b):
         HourBank.objects.filter(customer=org_b).update(balance_minutes=-1)
 
 
-def test_prepaid_purchase_of_zero_hours_is_refused(config):
+def test_prepaid_purchase_of_zero_hours_isrefused_by_database(config):
     customer = CustomerFactory()
-    _refused(lambda: PrepaidPurchase.objects.create(
+    refused_by_database(lambda: PrepaidPurchase.objects.create(
         customer=customer, hours=0, price=Decimal("0.00"), purchased_on=dt.date(2026, 1, 1),
         tariff_version=config["tariff"],
     ))
