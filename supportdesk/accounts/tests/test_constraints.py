@@ -14,13 +14,13 @@ from supportdesk.customers.tests.factories import CustomerFactory
 
 
 @pytest.mark.django_db
-def test_customer_user_without_a_customer_isrefused_by_database():
+def test_customer_user_without_a_customer_is_refused():
     refused_by_database(lambda: User.objects.create(username="orphan", role=User.Role.CUSTOMER))
     assert not User.objects.filter(username="orphan").exists()
 
 
 @pytest.mark.django_db
-def test_staff_user_attached_to_a_customer_isrefused_by_database():
+def test_staff_user_attached_to_a_customer_is_refused():
     customer = CustomerFactory()
     refused_by_database(lambda: User.objects.create(
         username="tech-with-shop", role=User.Role.TECHNICIAN, customer=customer

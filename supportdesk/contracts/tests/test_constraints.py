@@ -33,7 +33,7 @@ def test_contract_ending_before_it_starts_is_refused_by_the_database(config):
 
 
 @pytest.mark.django_db
-def test_contract_with_negative_fee_isrefused_by_database(config):
+def test_contract_with_negative_fee_is_refused(config):
     customer = CustomerFactory()
     refused_by_database(lambda: Contract.objects.create(
         customer=customer, tier="basic", starts_on=dt.date(2026, 1, 1),
@@ -44,7 +44,7 @@ def test_contract_with_negative_fee_isrefused_by_database(config):
 
 
 @pytest.mark.django_db
-def test_closure_ending_before_it_starts_isrefused_by_database():
+def test_closure_ending_before_it_starts_is_refused():
     calendar = WorkingCalendar.objects.create(name="Other vendor")
     refused_by_database(lambda: Closure.objects.create(
         calendar=calendar, starts_on=dt.date(2026, 8, 25), ends_on=dt.date(2026, 8, 5)

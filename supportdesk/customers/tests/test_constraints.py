@@ -17,7 +17,7 @@ from supportdesk.customers.tests.factories import CustomerFactory
 
 
 @pytest.mark.django_db
-def test_negative_licence_value_isrefused_by_database():
+def test_negative_licence_value_is_refused():
     customer, product = CustomerFactory(), ProductFactory()
     refused_by_database(lambda: Licence.objects.create(
         customer=customer, product=product, value=Decimal("-0.01"), licensed_on=dt.date(2025, 1, 1)

@@ -27,7 +27,6 @@ from supportdesk.worklog.services import entries as svc
 pytestmark = pytest.mark.django_db
 
 
-
 def test_ledger_rows_are_append_only(config, basic_contract, ticket_a, technician):
     svc.work_entry_create(ticket=ticket_a, technician=technician, channel=Channel.REMOTE,
                           started_at=at(2026, 11, 24, 11), ended_at=at(2026, 11, 24, 12),
@@ -67,7 +66,7 @@ def test_database_check_is_the_last_guard_against_overdraft(config, org_b):
         HourBank.objects.filter(customer=org_b).update(balance_minutes=-1)
 
 
-def test_prepaid_purchase_of_zero_hours_isrefused_by_database(config):
+def test_prepaid_purchase_of_zero_hours_is_refused(config):
     customer = CustomerFactory()
     refused_by_database(lambda: PrepaidPurchase.objects.create(
         customer=customer, hours=0, price=Decimal("0.00"), purchased_on=dt.date(2026, 1, 1),
