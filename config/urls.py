@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from supportdesk.accounts.forms import PasswordResetByMailForm
 from supportdesk.api.urls import api
 from supportdesk.common.views import home
 
@@ -9,6 +10,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
+    path("accounts/password_reset/",
+         auth_views.PasswordResetView.as_view(form_class=PasswordResetByMailForm),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("supportdesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

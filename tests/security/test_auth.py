@@ -97,20 +97,23 @@ def test_session_key_rotates_at_login_and_dies_at_logout():
 
 
 @pytest.mark.django_db
-def test_password_reset_refuses_a_foreign_host_header():
+def test_password_reset_refuses_a_foreign_host_header(django_capture_on_commit_callbacks):
     TechnicianFactory(username="anna", email="anna@example.com")
-    response = Client().post(
-        reverse("password_reset"), {"email": "anna@example.com"}, HTTP_HOST="evil.example"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            reverse("password_reset"), {"email": "anna@example.com"},
+            HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert mail.outbox == []
 
 
 @pytest.mark.django_db
-def test_password_reset_answers_the_same_for_unknown_addresses():
+def test_password_reset_answers_the_same_for_unknown_addresses(
+        django_capture_on_commit_callbacks):
     TechnicianFactory(username="sofia", email="sofia@example.com")
-    known = Client().post(reverse("password_reset"), {"email": "sofia@example.com"})
-    unknown = Client().post(reverse("password_reset"), {"email": "nobody@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = Client().post(reverse("password_reset"), {"email": "sofia@example.com"})
+        unknown = Client().post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert len(mail.outbox) == 1
@@ -118,9 +121,26 @@ def test_password_reset_answers_the_same_for_unknown_addresses():
 
 
 @pytest.mark.django_db
-def test_reset_link_is_single_use():
+def test_reset_mail_goes_through_the_one_sender_after_commit(
+        django_capture_on_commit_callbacks):
+    # like every mail of ours (notifications.services.email_send): nothing leaves before
+    # the transaction commits, and the subject is one line
+    user = TechnicianFactory(username="eleni", email="eleni@example.com")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        Client().post(reverse("password_reset"), {"email": user.email})
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert mail.outbox[0].recipients() == [user.email]
+    assert "\n" not in mail.outbox[0].subject
+    assert "/accounts/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_reset_link_is_single_use(django_capture_on_commit_callbacks):
     user = TechnicianFactory(username="dimitra", email="dimitra@example.com")
-    Client().post(reverse("password_reset"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("password_reset"), {"email": user.email})
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     client = Client()
     form_url = client.get(link, follow=True).redirect_chain[-1][0]

@@ -291,11 +291,13 @@ def test_brute_force_on_recovery_codes_is_throttled_too(staff_mfa, technician, t
     assert StaticToken.objects.filter(token="abcdefgh").exists()  # not spent
 
 
-def test_password_reset_does_not_skip_the_second_factor(staff_mfa, config, totp_for, clock):
+def test_password_reset_does_not_skip_the_second_factor(staff_mfa, config, totp_for, clock,
+                                                        django_capture_on_commit_callbacks):
     # given a technician with an authenticator who resets the password by e-mail
     user = TechnicianFactory(username="dimitra", email="dimitra@example.com")
     totp_for(user)
-    Client().post(reverse("password_reset"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("password_reset"), {"email": user.email})
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     resetter = Client()
     form_url = resetter.get(link, follow=True).redirect_chain[-1][0]
