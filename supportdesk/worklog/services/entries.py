@@ -18,7 +18,6 @@ Out-of-scope work (§10) never draws included or prepaid hours: it needs a separ
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -217,14 +216,6 @@ def _check_choice(value: str, choices, message) -> str:
     return str(value)
 
 
-def _minutes_between(started_at: datetime, ended_at: datetime) -> int:
-    """Elapsed whole minutes, a started minute counting as worked (as the rules engine's
-    ``WorkItem.between`` does), in absolute time so a DST night counts right (docs/security.md
-    #36). Python subtracts two datetimes of the *same* zone as wall-clock times, hence UTC."""
-    seconds = (ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds()
-    return max(1, math.ceil(seconds / 60))
-
-
 # --------------------------------------------------------------------------- pricing
 
 
@@ -255,9 +246,10 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
            bank_left: int | None, contract_year: int | None) -> PricedEntry:
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
-    item = WorkItem(channel=channel, started_at=started_at,
-                    minutes=_minutes_between(started_at, ended_at), kind=kind,
-                    is_emergency=is_emergency)
+    # Elapsed minutes as the engine counts them: a started minute is worked, in absolute
+    # time so a DST night counts right (docs/security.md #36).
+    item = WorkItem.between(channel, started_at, ended_at, kind=kind,
+                            is_emergency=is_emergency)
     fee = None if flat_fee is None else quantize_money(flat_fee)
     if fee is not None:
         # §3 flat fee by kind of service: the fee replaces the time charge, no hours drawn.
