@@ -5,16 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import Statement
+from supportdesk.common.forms import DateField
 
 
 def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     first_this = today.replace(day=1)
     last_prev = first_this - dt.timedelta(days=1)
     return last_prev.replace(day=1), last_prev
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class StatementFilterForm(forms.Form):
@@ -24,13 +21,13 @@ class StatementFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("All")), *Statement.Kind.choices])
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
-    period_start = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    period_end = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    period_start = DateField(label=_("From"), required=False)
+    period_end = DateField(label=_("To"), required=False)
 
 
 class BillingRunForm(forms.Form):
-    period_start = forms.DateField(label=_("First day"), widget=DateInput)
-    period_end = forms.DateField(label=_("Last day"), widget=DateInput)
+    period_start = DateField(label=_("First day"))
+    period_end = DateField(label=_("Last day"))
 
     @classmethod
     def initial_for(cls, today: dt.date | None = None) -> dict:
@@ -59,12 +56,12 @@ class MarkForm(forms.Form):
 class HoldOverrideForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
-    until = forms.DateField(label=_("Until (inclusive)"), widget=DateInput)
+    until = DateField(label=_("Until (inclusive)"))
 
 
 class UsageForm(forms.Form):
-    period_start = forms.DateField(label=_("From"), widget=DateInput)
-    period_end = forms.DateField(label=_("To"), widget=DateInput)
+    period_start = DateField(label=_("From"))
+    period_end = DateField(label=_("To"))
 
     def clean(self):
         data = super().clean()
@@ -83,4 +80,4 @@ class PrepaidSaleForm(forms.Form):
     """§4: a Free-tier customer buys prepaid hours, in whole hours, at least one."""
 
     hours = forms.IntegerField(label=_("Hours"), min_value=1, max_value=1000)
-    on = forms.DateField(label=_("Purchased on"), widget=DateInput)
+    on = DateField(label=_("Purchased on"))

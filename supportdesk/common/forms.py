@@ -3,7 +3,48 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from supportdesk.common.dates import out_of_range_message
+from supportdesk.domain.dates import in_range
 from supportdesk.domain.money import AmountError, parse_amount
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">``: the browser takes only ISO values (``2026-11-01``), whatever
+    the page's language, and shows them in the user's own format; elsewhere the page shows
+    dates the Greek way (``01/11/2026``)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """``<input type="datetime-local">`` with its ISO value (``2026-11-01T10:30``)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _check_range(value) -> None:
+    if value is not None and not in_range(value):
+        raise ValidationError(out_of_range_message(), code="date_range")
+
+
+class DateField(forms.DateField):
+    """A date in the sane range (docs/security.md #43), typed in an ISO date input."""
+
+    widget = DateInput
+    default_validators = [_check_range]
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date-time in the sane range (#43), typed in an ISO datetime-local input."""
+
+    widget = DateTimeInput
+    default_validators = [_check_range]
 
 
 class AmountField(forms.DecimalField):

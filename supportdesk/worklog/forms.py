@@ -1,7 +1,8 @@
 """Forms of the staff work pages: they parse and validate input; services decide.
 
-Date-times come from ``<input type="datetime-local">`` in Europe/Athens and are made aware
-by Django (a wall time that does not exist on a DST day is refused with a message).
+Date-times come from ``<input type="datetime-local">`` (ISO values, the common
+``DateTimeField``, 2000-2100) in Europe/Athens and are made aware by Django (a wall time
+that does not exist on a DST day is refused with a message).
 Amounts are ``AmountField``: the domain's ``parse_amount`` rule (Greek decimal comma too).
 """
 
@@ -9,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, WorkKind
-from supportdesk.common.forms import AmountField
+from supportdesk.common.forms import AmountField, DateTimeField, DateTimeInput
 from supportdesk.common.text import clean_text
 from supportdesk.customers.models import Customer
 from supportdesk.worklog.models import Visit
@@ -19,15 +20,12 @@ END_BEFORE_START = _("The end must be after the start.")
 DESCRIPTION_MAX = 5000
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+LocalDateTimeInput = DateTimeInput  # the shared ISO datetime-local input (common.forms)
 
 
 def _datetime_field(label) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, widget=LocalDateTimeInput())
+    # Between 2000 and 2100 (docs/security.md #43): year 1 or 9999 gets a message, not a 500.
+    return DateTimeField(label=label)
 
 
 class _SpanMixin:

@@ -40,6 +40,7 @@ from supportdesk.billing.models import (
     StatementLine,
 )
 from supportdesk.billing.selectors import billing_settings, billing_timezone, period_bounds
+from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
 from supportdesk.common.text import clean_text
@@ -413,6 +414,8 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
     """
     if by is not None:
         ensure_manager(by, RUN_ONLY_MANAGERS)
+    # Before the BillingRun row: a refused period leaves nothing behind (#43).
+    ensure_dates_in_range(period_start, period_end)
     if period_end < period_start:
         raise ApplicationError(RUN_BAD_PERIOD, code="bad_period")
     if (period_end - period_start).days > 366:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, Tier, WorkKind
+from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.money import amount_or_none
 from supportdesk.common.permissions import ensure_staff
@@ -203,6 +204,8 @@ def _check_span(started_at: datetime, ended_at: datetime) -> None:
         raise ApplicationError(ENTRY_NAIVE, code="naive_datetime")
     if timezone.is_naive(started_at) or timezone.is_naive(ended_at):
         raise ApplicationError(ENTRY_NAIVE, code="naive_datetime")
+    # 2000-2100 (docs/security.md #43), checked before any arithmetic: year 1 would overflow.
+    ensure_dates_in_range(started_at, ended_at)
     started_at, ended_at = started_at.astimezone(UTC), ended_at.astimezone(UTC)
     if ended_at <= started_at:
         raise ApplicationError(ENTRY_END_BEFORE_START, code="end_before_start")
