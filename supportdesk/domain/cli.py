@@ -33,9 +33,9 @@ common years; the last year ends with the contract.
 ``status`` is the ticket statuses' table: which status may follow which, which count as open
 and which pause the response clock (all of them, or only ``--from`` one).
 
-``timer`` is the work entry a stopped timer makes (§8): from the minute it started, for the
-elapsed time rounded to the nearest minute (30 s up); under a minute or over 12 hours it
-makes none (exit status 2 with the reason).
+``timer`` is the work entry a stopped timer makes (§8): from the second it started, for the
+elapsed time rounded up to a whole minute (as every entry); under a minute or over 12 hours
+it makes none (exit status 2 with the reason).
 
 ``expense`` prices an expense (§5, §9): travel, parking and lodging at cost (``--amount`` is
 the receipt's), the out-of-base fee at ``--amount`` or, without it, the tariff's; VAT is the
@@ -259,8 +259,8 @@ def _parser() -> argparse.ArgumentParser:
 
     timer = commands.add_parser(
         "timer", help="the work entry a stopped timer makes (§8)",
-        description="The work entry a timer makes: it starts at the minute the timer started "
-                    "and lasts the elapsed time rounded to the nearest minute (30 s up); "
+        description="The work entry a timer makes: it starts at the second the timer started "
+                    "and lasts the elapsed time rounded up to a whole minute (as every entry); "
                     f"under a minute or over {TIMER_MAX_MINUTES // 60} hours, none.")
     timer.add_argument("--started", required=True, type=_aware, help="ISO datetime with offset")
     timer.add_argument("--stopped", required=True, type=_aware, help="ISO datetime with offset")

@@ -33,9 +33,10 @@ Rules, in order:
 3. **Included channels** cost nothing, out of hours too (20% of nothing is nothing, and
    there is no allowance to draw 1.2x from).
 4. **Allowance / bank**: parts are covered in time order while minutes are left; a
-   surcharged part draws 1.2x its duration (rounded up to a whole minute). Never more than
+   surcharged part draws 1.2x its duration. Never more than
    what is left is drawn; when it runs out mid-entry the rest is billed (a 90-minute job
-   with 60 left: 60 drawn, 30 billed).
+   with 60 left: 60 drawn, 30 billed). The 1.2x draw is rounded up **once per entry**, on
+   the sum of its surcharged covered minutes, not once per out-of-hours part.
 5. **Amounts** are Decimal euros, rounded half-up to cents per line
    (:func:`~supportdesk.domain.money.quantize_money`). VAT is not on the lines: it is
    computed per statement and rate by :func:`statement_totals`; each line carries the VAT
@@ -300,23 +301,30 @@ def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
 
     # (kind, is_surcharged) -> [work minutes, drawn minutes], in order of appearance.
     parts: dict[tuple[LineKind, bool], list[int]] = {}
+    # What is left is followed exactly (1.2 x 7 minutes is 8.4, not 9): the draw of the
+    # surcharged minutes is rounded up once per entry below, not once per out-of-hours part
+    # (an entry from 09:59 to 18:01 has two), so the parts never round up twice (rule 4).
+    left_exact = Decimal(left)
+    surcharged_factor = Decimal(1) + surcharge
     for is_ooh, minutes in segments:
         surcharged = is_ooh and may_surcharge
         if terms.is_included:
             parts.setdefault((LineKind.INCLUDED, surcharged), [0, 0])[0] += minutes
             continue
         covered = 0
-        if pool_kind is not None and left > 0:
-            factor = Decimal(1) + surcharge if surcharged else Decimal(1)
-            covered = min(minutes, int((Decimal(left) / factor).to_integral_value(ROUND_FLOOR)))
-            drawn = math.ceil(Decimal(covered) * factor)
+        if pool_kind is not None and left_exact > 0:
+            factor = surcharged_factor if surcharged else Decimal(1)
+            covered = min(minutes, int((left_exact / factor).to_integral_value(ROUND_FLOOR)))
             if covered:
-                left -= drawn
-                part = parts.setdefault((pool_kind, surcharged), [0, 0])
-                part[0] += covered
-                part[1] += drawn
+                left_exact -= Decimal(covered) * factor
+                parts.setdefault((pool_kind, surcharged), [0, 0])[0] += covered
         if minutes > covered:
             parts.setdefault((LineKind.BILLED, surcharged), [0, 0])[0] += minutes - covered
+    for (kind, surcharged), part in parts.items():
+        if kind == pool_kind:
+            # Never more than what was left: the exact draw is at most ``left`` (a whole
+            # number), so its rounding up is too.
+            part[1] = math.ceil(Decimal(part[0]) * surcharged_factor) if surcharged else part[0]
 
     lines: list[PricedLine] = []
     totals = {LineKind.INCLUDED: 0, LineKind.ALLOWANCE: 0, LineKind.BANK: 0, LineKind.BILLED: 0}

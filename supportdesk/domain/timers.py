@@ -3,9 +3,10 @@ entry's start and end.
 
 Rules (a documented decision, shown in the desk):
 
-1. The entry **starts at the minute the timer started** (seconds dropped).
-2. It **lasts the elapsed time rounded to the nearest whole minute**, half up (30 s round
-   up, 29 s down).
+1. The entry **starts at the second the timer started** (nothing is dropped).
+2. It **lasts the elapsed time rounded up to a whole minute** (a started minute is a worked
+   minute), the same rule as every other entry (``pricing.WorkItem.between``); the tariff's
+   billing unit then applies when it is priced, as for any entry.
 3. A timer that ran **less than one minute** is not an entry (a mis-click: the tariff's
    billing unit applies to real work); the caller keeps the timer running.
 4. A timer that ran **more than** :data:`TIMER_MAX_MINUTES` (12 hours, a forgotten timer
@@ -18,6 +19,9 @@ that really passed (docs/security.md #36); the span is returned in the start's z
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from supportdesk.domain.pricing import WorkItem
+from supportdesk.domain.tariff import Channel
 
 __all__ = [
     "TIMER_MAX_MINUTES",
@@ -44,8 +48,8 @@ class TimerTooLong(ValueError):
 
 
 def timer_span(*, started_at: datetime, stopped_at: datetime) -> tuple[datetime, datetime]:
-    """The whole-minute ``(start, end)`` of the entry a timer started at ``started_at`` and
-    stopped at ``stopped_at`` makes (see the module's rules); both aware.
+    """The ``(start, end)``, whole minutes apart, of the entry a timer started at
+    ``started_at`` and stopped at ``stopped_at`` makes (see the module's rules); both aware.
 
     Raises :class:`TimerTooShort` under one minute, :class:`TimerTooLong` over
     :data:`TIMER_MAX_MINUTES` (both are ``ValueError``)."""
@@ -55,9 +59,9 @@ def timer_span(*, started_at: datetime, stopped_at: datetime) -> tuple[datetime,
     seconds = (stopped_at.astimezone(UTC) - start).total_seconds()
     if seconds < _MINUTE:
         raise TimerTooShort(f"the timer ran {seconds:.0f} s, less than a minute")
-    minutes = int((seconds + _MINUTE // 2) // _MINUTE)  # nearest minute, half up
+    # The engine's rule for every entry: up to a whole minute, in absolute time.
+    minutes = WorkItem.between(Channel.PHONE, started_at, stopped_at).minutes
     if minutes > TIMER_MAX_MINUTES:
         raise TimerTooLong(f"the timer ran {minutes} minutes, more than {TIMER_MAX_MINUTES}")
-    start = start.replace(second=0, microsecond=0)
     end = start + timedelta(minutes=minutes)
     return start.astimezone(started_at.tzinfo), end.astimezone(started_at.tzinfo)

@@ -118,11 +118,12 @@ def test_status_table(capsys):
                                 "is_clock_paused": False}}}
 
 
-def test_timer_rounds_to_the_nearest_minute_from_the_started_minute(capsys):
+def test_timer_rounds_up_from_the_started_second(capsys):
+    # issue 9: a timer rounds like every entry (was: seconds dropped, nearest minute)
     out = run(capsys, "timer", "--started", "2026-11-24T11:00:40+02:00",
               "--stopped", "2026-11-24T12:30:10+02:00")
-    assert out == {"started_at": "2026-11-24T11:00:00+02:00",
-                   "ended_at": "2026-11-24T12:30:00+02:00", "minutes": 90}
+    assert out == {"started_at": "2026-11-24T11:00:40+02:00",
+                   "ended_at": "2026-11-24T12:30:40+02:00", "minutes": 90}
 
 
 def test_timer_over_the_autumn_dst_change(capsys):

@@ -142,6 +142,43 @@ def test_out_of_hours_allowance_draws_one_point_two(calendar, tariff, left, expe
     assert priced.allowance_drawn_minutes == drawn
 
 
+@pytest.mark.parametrize(
+    ("start", "minutes", "left", "expected", "drawn", "per_part"),
+    [
+        # 09:59-18:01 across 18:00: 1 + 1 out-of-hours minutes; 1.2 x 2 = 2.4 -> 3 once
+        # (rounded per part it was 2 + 2 = 4).
+        ("2026-11-24 09:59", 482, 10_000,
+         [("allowance", 2, 3, "0.00", True), ("allowance", 480, 480, "0.00", False)], 483, 484),
+        # 09:58-18:02: 2 + 2 -> 4.8 -> 5 (per part 3 + 3 = 6).
+        ("2026-11-24 09:58", 484, 10_000,
+         [("allowance", 4, 5, "0.00", True), ("allowance", 480, 480, "0.00", False)], 485, 486),
+        # 09:55-18:05: 5 + 5 -> 12 either way (6 + 6).
+        ("2026-11-24 09:55", 490, 10_000,
+         [("allowance", 10, 12, "0.00", True), ("allowance", 480, 480, "0.00", False)], 492,
+         492),
+        # One part after 18:00 (17:53-18:07): 7 -> 8.4 -> 9, as before.
+        ("2026-11-24 17:53", 14, 10_000,
+         [("allowance", 7, 7, "0.00", False), ("allowance", 7, 9, "0.00", True)], 16, 16),
+        # Just enough left for the exact draw (1.2 + 480 + 1.2 = 482.4): 483 covers all.
+        ("2026-11-24 09:59", 482, 483,
+         [("allowance", 2, 3, "0.00", True), ("allowance", 480, 480, "0.00", False)], 483, None),
+        # 482 left: the last minute (1.2) no longer fits; it is billed +20%, 482 drawn.
+        ("2026-11-24 09:59", 482, 482,
+         [("allowance", 1, 2, "0.00", True), ("allowance", 480, 480, "0.00", False),
+          ("billed", 1, 0, "0.83", True), ("surcharge", 1, 0, "0.17", True)], 482, None),
+    ],
+)
+def test_the_one_point_two_draw_is_rounded_once_per_entry(calendar, tariff, start, minutes,
+                                                          left, expected, drawn, per_part):
+    # §7 / docs/rules.md "Out of hours": the draw of an entry's out-of-hours minutes is
+    # rounded up once, on their sum, not once per out-of-hours part (issue 9).
+    priced = price(calendar, tariff, Tier.BUSINESS, Channel.REMOTE, start, minutes,
+                   is_emergency=True, allowance_left_minutes=left)
+    assert lines_of(priced) == expected
+    assert priced.allowance_drawn_minutes == drawn <= left
+    assert per_part is None or per_part >= drawn
+
+
 def test_free_bank_out_of_hours_draws_one_point_two(calendar, tariff):
     priced = price(calendar, tariff, Tier.FREE, Channel.REMOTE, "2026-11-28 11:00", 60,
                    is_emergency=True, bank_left_minutes=60)  # a Saturday

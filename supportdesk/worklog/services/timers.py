@@ -5,8 +5,8 @@ server restarts and a technician switching devices. Stopping it turns the elapse
 one work entry through the entries service, which prices it; nothing here prices anything.
 
 Rounding is the rules engine's (``supportdesk.domain.timers.timer_span``, a documented
-decision shown in the UI): the entry starts at the minute the timer started (seconds
-dropped) and lasts the elapsed time rounded to the nearest whole minute (30 s round up).
+decision shown in the UI): the entry starts at the second the timer started and lasts the
+elapsed time rounded up to a whole minute, the rule of every entry (``WorkItem.between``).
 A timer that has run for less than one minute is not turned into an entry: the technician
 gets a clear message and the timer keeps running (they may stop it later or discard it),
 because the tariff's billing unit applies to real work, not to mis-clicks. A timer that

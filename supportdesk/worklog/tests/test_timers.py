@@ -35,18 +35,18 @@ def _minutes(m, s=0):
 
 @pytest.mark.parametrize(("elapsed", "minutes"), [
     (_minutes(1), 1),
-    (_minutes(1, 29), 1),
-    (_minutes(1, 30), 2),      # half a minute rounds up
+    (_minutes(1, 1), 2),       # a started minute is worked, as for every entry
+    (_minutes(1, 29), 2),      # was 1 when timers rounded to the nearest minute (issue 9)
     (_minutes(44, 59), 45),
     (_minutes(12 * 60), 12 * 60),
 ])
-def test_rounded_span_is_whole_minutes_from_the_started_minute(elapsed, minutes):
+def test_rounded_span_is_whole_minutes_from_the_started_second(elapsed, minutes):
     # given a timer started at 11:00:40
     started = TUESDAY_11 + dt.timedelta(seconds=40)
     # when it is stopped after `elapsed`
     start, end = timer_rounded_span(started_at=started, now=started + elapsed)
-    # then the entry starts at 11:00 and lasts the rounded whole minutes
-    assert start == TUESDAY_11
+    # then the entry starts at 11:00:40 (was: 11:00) and lasts the minutes rounded up
+    assert start == started
     assert end - start == dt.timedelta(minutes=minutes)
 
 
@@ -62,9 +62,9 @@ def test_rounded_span_refuses_under_a_minute_and_forgotten_timers():
 def test_stop_records_a_priced_entry_and_removes_the_timer(free_ticket, technician):
     # given a running timer on a Free customer's request (50 €/h, docs/rules.md "Tariff reading")
     timer_start(ticket=free_ticket, technician=technician, channel="phone", now=TUESDAY_11)
-    # when it is stopped 45 minutes later
+    # when it is stopped 45 minutes later (45:10 would be 46: a started minute is worked)
     entry = timer_stop(ticket=free_ticket, technician=technician, description="Οδηγίες",
-                       now=TUESDAY_11 + _minutes(45, 10))
+                       now=TUESDAY_11 + _minutes(45))
     # then one entry of 45 minutes billed 37,50 € exists and the timer is gone
     assert entry.duration_minutes == 45
     assert entry.channel == "phone"
