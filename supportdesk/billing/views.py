@@ -2,12 +2,15 @@
 
 Reading is for staff (``staff_required``); runs, credits, payments, renewals and hold
 overrides for managers (``manager_required``). Downloads are attachments, never inline.
+Every money form carries a one-time token (``common.idempotency``, docs/security.md #41):
+a double click, a retry or parallel posts do one thing and the repeat shows the first result.
 """
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +29,7 @@ from supportdesk.billing.forms import (
 )
 from supportdesk.billing.models import BillingRun, Statement
 from supportdesk.billing.services import contract_renew, prepaid_purchase_create
+from supportdesk.common import idempotency
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
 from supportdesk.contracts.models import Contract
@@ -39,6 +43,10 @@ MARK_DONE = _("ΜΑΡΚ saved.")
 RENEW_DONE = _("Contract renewed until %(ends)s; its fee statement was issued.")
 HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
 PREPAID_SOLD = _("%(hours)s prepaid hours credited to %(customer)s; the statement was issued.")
+
+
+def statement_url(statement: Statement) -> str:
+    return reverse("billing:statement", args=[statement.pk])
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -73,13 +81,21 @@ def run(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give the first and last day of the period."))
         return redirect("billing:home")
+    home_url = reverse("billing:home")
     try:
-        result = services.billing_run(period_start=form.cleaned_data["period_start"],
-                                      period_end=form.cleaned_data["period_end"],
-                                      by=request.user)
+        # The run is many transactions (one per customer): its token is claimed first.
+        outcome = idempotency.run_once(
+            idempotency.posted(request), user=request.user, scope="billing.run", atomic=False,
+            write=lambda: services.billing_run(period_start=form.cleaned_data["period_start"],
+                                               period_end=form.cleaned_data["period_end"],
+                                               by=request.user),
+            reference=lambda _run: home_url)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("billing:home")
+    if outcome.replayed:
+        return idempotency.replay_response(request, outcome, home_url)
+    result = outcome.result
     messages.success(request, RUN_DONE % {"issued": result.statements_issued,
                                           "seen": result.customers_seen})
     waiting = [n for n in result.notes if n.get("key") == "waiting_quote"]
@@ -147,12 +163,19 @@ def statement_credit(request: HttpRequest, statement_id: int) -> HttpResponse:
         messages.error(request, _("Give a reason for the credit statement."))
         return redirect("billing:statement", statement_id=statement.pk)
     try:
-        credit = services.statement_credit(statement=statement, by=request.user,
-                                           reason=form.cleaned_data["reason"],
-                                           line_ids=form.cleaned_data["lines"] or None)
+        outcome = idempotency.run_once(
+            idempotency.posted(request), user=request.user, scope="billing.credit",
+            parts=(statement.pk,),
+            write=lambda: services.statement_credit(
+                statement=statement, by=request.user, reason=form.cleaned_data["reason"],
+                line_ids=form.cleaned_data["lines"] or None),
+            reference=lambda credit: reverse("billing:statement", args=[credit.pk]))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("billing:statement", statement_id=statement.pk)
+    if outcome.replayed:
+        return idempotency.replay_response(request, outcome, statement_url(statement))
+    credit = outcome.result
     messages.success(request, CREDIT_DONE % {"number": credit.display_number})
     return redirect("billing:statement", statement_id=credit.pk)
 
@@ -162,10 +185,17 @@ def statement_credit(request: HttpRequest, statement_id: int) -> HttpResponse:
 def statement_paid(request: HttpRequest, statement_id: int) -> HttpResponse:
     statement = selectors.statement_get_for_user(user=request.user, statement_id=statement_id)
     try:
-        services.statement_mark_paid(statement=statement, by=request.user)
-        messages.success(request, PAID_DONE)
+        outcome = idempotency.run_once(
+            idempotency.posted(request), user=request.user, scope="billing.paid",
+            parts=(statement.pk,),
+            write=lambda: services.statement_mark_paid(statement=statement, by=request.user),
+            reference=statement_url)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    else:
+        if outcome.replayed:
+            return idempotency.replay_response(request, outcome, statement_url(statement))
+        messages.success(request, PAID_DONE)
     return redirect("billing:statement", statement_id=statement.pk)
 
 
@@ -177,11 +207,18 @@ def statement_mark(request: HttpRequest, statement_id: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ApplicationError(services.statements.MARK_INVALID)
-        services.statement_set_mark(statement=statement, mark=form.cleaned_data["mark"],
-                                    by=request.user)
-        messages.success(request, MARK_DONE)
+        outcome = idempotency.run_once(
+            idempotency.posted(request), user=request.user, scope="billing.mark",
+            parts=(statement.pk,),
+            write=lambda: services.statement_set_mark(
+                statement=statement, mark=form.cleaned_data["mark"], by=request.user),
+            reference=statement_url)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    else:
+        if outcome.replayed:
+            return idempotency.replay_response(request, outcome, statement_url(statement))
+        messages.success(request, MARK_DONE)
     return redirect("billing:statement", statement_id=statement.pk)
 
 
@@ -234,10 +271,18 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
     today = timezone.localdate()
     form = HoldOverrideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        hold_url = reverse("billing:hold", args=[customer.pk])
         try:
-            row = services.hold_override_create(customer=customer, by=request.user,
-                                                reason=form.cleaned_data["reason"],
-                                                until=form.cleaned_data["until"], today=today)
+            outcome = idempotency.run_once(
+                idempotency.posted(request), user=request.user, scope="billing.hold",
+                parts=(customer.pk,),
+                write=lambda: services.hold_override_create(
+                    customer=customer, by=request.user, reason=form.cleaned_data["reason"],
+                    until=form.cleaned_data["until"], today=today),
+                reference=lambda _row: hold_url)
+            if outcome.replayed:
+                return idempotency.replay_response(request, outcome, hold_url)
+            row = outcome.result
             messages.success(request, HOLD_DONE % {"until": row.until.strftime("%d/%m/%Y")})
             return redirect("billing:hold", customer_id=customer.pk)
         except ApplicationError as exc:
@@ -249,7 +294,6 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
     })
 
 
-
 @manager_required
 def prepaid_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Sell prepaid hours (§4): credits the bank and issues the purchase's statement."""
@@ -257,13 +301,21 @@ def prepaid_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
     form = PrepaidSaleForm(request.POST or None,
                            initial={"hours": 1, "on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
+        usage_url = reverse("billing:usage", args=[customer.pk])
         try:
-            purchase = prepaid_purchase_create(customer=customer, by=request.user,
-                                               hours=form.cleaned_data["hours"],
-                                               on=form.cleaned_data["on"])
+            outcome = idempotency.run_once(
+                idempotency.posted(request), user=request.user, scope="billing.prepaid",
+                parts=(customer.pk,),
+                write=lambda: prepaid_purchase_create(customer=customer, by=request.user,
+                                                      hours=form.cleaned_data["hours"],
+                                                      on=form.cleaned_data["on"]),
+                reference=lambda _purchase: usage_url)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
+            if outcome.replayed:
+                return idempotency.replay_response(request, outcome, usage_url)
+            purchase = outcome.result
             messages.success(request, PREPAID_SOLD % {"hours": purchase.hours,
                                                       "customer": customer.name})
             return redirect("billing:usage", customer_id=customer.pk)

@@ -42,3 +42,20 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRowError(str(APPEND_ONLY))
+
+
+class FormToken(models.Model):
+    """A claimed one-time form token (see :mod:`supportdesk.common.idempotency`, #41)."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    user_id = models.BigIntegerField(_("user"), db_index=True)
+    scope = models.CharField(_("form"), max_length=200)
+    reference = models.CharField(_("result"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("form token")
+        verbose_name_plural = _("form tokens")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}"

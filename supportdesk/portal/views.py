@@ -7,6 +7,7 @@ and call the same services the staff desk uses.
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from supportdesk.billing.documents import statement_filename
 from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
 from supportdesk.billing.selectors import customer_hold_state, statement_get_for_user
 from supportdesk.billing.services import quote_accept, quote_decline
+from supportdesk.common import idempotency
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import customer_required
@@ -117,11 +119,19 @@ def quote_decide(request: HttpRequest, quote_id: int) -> HttpResponse:
         messages.error(request, _("Choose to accept or to decline the quote."))
     else:
         decide = quote_accept if decision == "accept" else quote_decline
+        ticket_url = reverse("portal:ticket", args=[quote.ticket_id])
         try:
-            decide(quote=quote, by=request.user)
+            # One decision per rendered form (docs/security.md #41): a double click or a
+            # retry shows the first answer instead of an error.
+            outcome = idempotency.run_once(
+                idempotency.posted(request), user=request.user, scope="portal.quote",
+                parts=(quote.pk,), write=lambda: decide(quote=quote, by=request.user),
+                reference=lambda _quote: ticket_url)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
+            if outcome.replayed:
+                return idempotency.replay_response(request, outcome, ticket_url)
             messages.success(request, _("Quote accepted: we will go ahead with the work.")
                              if decision == "accept" else _("Quote declined."))
     return redirect("portal:ticket", ticket_id=quote.ticket_id)
