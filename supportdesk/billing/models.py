@@ -9,7 +9,7 @@ counter row.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +57,12 @@ class VendorProfile(models.Model):
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Printed at the top of the statement; read from storage and embedded, never fetched.
+    logo = models.FileField(
+        _("logo"), upload_to="vendor/", blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text=_("PNG or JPEG, printed at the top of every statement."),
+    )
 
     class Meta:
         verbose_name = _("vendor profile")
