@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -259,3 +260,13 @@ def test_a_logo_that_is_a_url_is_never_fetched(statement, vendor):
         server.shutdown()
         server.server_close()
     assert hits == []
+
+
+def test_staff_page_shows_the_same_rows(statement, client, manager):
+    client.force_login(manager)
+    body = client.get(reverse("billing:statement", args=[statement.pk])).content.decode()
+    for row in documents.statement_rows(statement):
+        for value in (row.date_text, row.reference, row.technician):
+            assert value in body, value
+    assert "ΔΟΥ Α&#x27; Αθηνών" in body or "ΔΟΥ Α' Αθηνών" in body
+    assert "ΔΟΥ ΔΟΥ" not in body
