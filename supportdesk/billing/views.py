@@ -254,9 +254,10 @@ def usage(request: HttpRequest, customer_id: int) -> HttpResponse:
         start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
     else:
         start, end = today.replace(month=1, day=1), today
-        if request.GET:
+        if request.GET:  # the form keeps what was typed, with its errors (#43)
             messages.error(request, _("Choose a valid period."))
-        form = UsageForm(initial={"period_start": start, "period_end": end})
+        else:
+            form = UsageForm(initial={"period_start": start, "period_end": end})
     report = selectors.usage_report(customer=customer, period_start=start, period_end=end)
     return render(request, "billing/usage.html", {
         "customer": customer, "report": report, "form": form,
