@@ -123,6 +123,15 @@ def _line_when(line: StatementLine) -> dt.datetime | dt.date | None:
     return None
 
 
+def _line_technician(line: StatementLine) -> str:
+    """Who worked (a work line's data), or who recorded the expense."""
+    name = (line.data or {}).get("technician")
+    if not name and line.expense_id and line.expense.created_by_id:
+        user = line.expense.created_by
+        name = user.get_full_name() or user.get_username()
+    return str(name or "")
+
+
 def _line_description(line: StatementLine, reference: str) -> str:
     text = line.description or ""
     if reference and text.startswith(reference):
@@ -136,11 +145,11 @@ def _line_description(line: StatementLine, reference: str) -> str:
 def statement_rows(statement: Statement) -> list[StatementRow]:
     """The statement's lines, in order, as the PDF, the CSV and the XLSX print them."""
     rows = []
-    for line in statement.lines.order_by("position", "id"):
+    lines = statement.lines.select_related("expense__created_by").order_by("position", "id")
+    for line in lines:
         reference = f"#{line.ticket_id:06d}" if line.ticket_id else ""
         rows.append(StatementRow(
-            position=line.position, when=_line_when(line),
-            technician=str((line.data or {}).get("technician") or ""),
+            position=line.position, when=_line_when(line), technician=_line_technician(line),
             reference=reference, kind=str(line.get_kind_display()),
             description=_line_description(line, reference),
             channel=str(line.get_channel_display()) if line.channel else "",

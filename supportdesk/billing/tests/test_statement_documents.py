@@ -18,8 +18,11 @@ from pypdf import PdfReader
 
 from supportdesk.billing import documents
 from supportdesk.billing.models import Statement, StatementLine, VendorProfile
-from supportdesk.common.choices import Channel
+from supportdesk.billing.services import billing_run
+from supportdesk.common.choices import Channel, Tier
+from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.tests.factories import TicketFactory
+from supportdesk.worklog.services.entries import expense_create, work_entry_create
 
 from .conftest import at
 from .factories import VendorProfileFactory
@@ -270,3 +273,21 @@ def test_staff_page_shows_the_same_rows(statement, client, manager):
             assert value in body, value
     assert "ΔΟΥ Α&#x27; Αθηνών" in body or "ΔΟΥ Α' Αθηνών" in body
     assert "ΔΟΥ ΔΟΥ" not in body
+
+
+def test_a_billed_statement_names_who_worked_and_who_recorded_the_expense(
+        config, vendor, org_a, technician, manager):
+    ContractFactory(customer=org_a, tier=Tier.BASIC)
+    ticket = TicketFactory(customer=org_a)
+    work_entry_create(ticket=ticket, technician=technician, channel=Channel.ONSITE,
+                      started_at=at(2026, 11, 10, 11), ended_at=at(2026, 11, 10, 12),
+                      by=technician)
+    expense_create(ticket=ticket, kind="parking", amount="5.00",
+                   incurred_on=dt.date(2026, 11, 10), by=technician)
+    billing_run(period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
+                by=manager, now=at(2026, 12, 1, 9))
+    rows = documents.statement_rows(Statement.objects.get())
+    assert {r.technician for r in rows} == {technician.get_full_name()}
+    assert {r.reference for r in rows} == {ticket.reference}
+    assert [r.date_text for r in rows] == ["10/11/2026 11:00", "10/11/2026"]
+    assert rows[1].description == "Στάθμευση"
