@@ -31,12 +31,12 @@ def test_two_billing_runs_at_once_issue_each_statement_once_with_gapless_numbers
     calendar_seed_default()
     manager = ManagerFactory()
     tech = TechnicianFactory()
-    for _ in range(6):
+    for day in range(10, 16):  # a day per customer: one technician's work may not overlap
         ticket = TicketFactory(customer=CustomerFactory(), tier=Tier.FREE)
         for hour in (10, 12, 14):
             work_entry_create(ticket=ticket, technician=tech, channel=Channel.ONSITE,
-                              started_at=at(2026, 11, 10, hour),
-                              ended_at=at(2026, 11, 10, hour, 45), by=tech)
+                              started_at=at(2026, 11, day, hour),
+                              ended_at=at(2026, 11, day, hour, 45), by=tech)
 
     # when two managers start the November run at the same moment
     def run(i):
@@ -69,10 +69,10 @@ def test_a_run_with_worker_threads_bills_each_customer_once():
     calendar_seed_default()
     manager = ManagerFactory()
     tech = TechnicianFactory()
-    for _ in range(12):
+    for day in range(10, 22):  # a day each: one technician's work may not overlap
         ticket = TicketFactory(customer=CustomerFactory(), tier=Tier.FREE)
         work_entry_create(ticket=ticket, technician=tech, channel=Channel.PHONE,
-                          started_at=at(2026, 11, 10, 11), ended_at=at(2026, 11, 10, 11, 40),
+                          started_at=at(2026, 11, day, 11), ended_at=at(2026, 11, day, 11, 40),
                           by=tech)
     # when the run bills them with 4 worker threads
     run = billing_run(period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),

@@ -63,10 +63,13 @@ def _generate(rng, technician, manager):
         tickets.append(oos)
         customers.append((customer, tickets))
     entries = []
-    for _ in range(320):
+    # One entry a day, up to 30 November: one technician's work may not overlap, nor end
+    # in the future (issue 9); the longest (a 23:45 start corrected to 240 min) ends 03:45.
+    days = rng.sample(range(334), 320)
+    for offset in days:
         customer, tickets = rng.choice(customers)
         ticket = rng.choice(tickets)
-        day = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(365))
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
         start = at(day.year, day.month, day.day, rng.choice([8, 10, 12, 15, 17, 19, 23]),
                    rng.choice([0, 15, 30, 45]))
         end = start + dt.timedelta(minutes=rng.randint(1, 200))

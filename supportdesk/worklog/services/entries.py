@@ -25,14 +25,15 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, Tier, WorkKind
 from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.money import amount_or_none
-from supportdesk.common.permissions import ensure_staff
+from supportdesk.common.permissions import ensure_staff, is_manager
 from supportdesk.common.text import clean_text
 from supportdesk.common.transactions import with_lock_retry
 from supportdesk.contracts.selectors import (
@@ -80,6 +81,15 @@ ENTRY_UNKNOWN_FIELD = _("These fields cannot be changed here: %(fields)s.")
 ENTRY_IDEMPOTENCY_CONFLICT = _(
     "This form was already submitted with different values. Reload the page and try again."
 )
+ENTRY_IN_THE_FUTURE = _(
+    "Work cannot end in the future: it ends at %(end)s and it is now %(now)s. Record work "
+    "once it is done. Nothing was saved."
+)
+ENTRY_OVERLAPS = _(
+    "%(name)s already has a work entry on request %(reference)s from %(start)s to %(end)s "
+    "that overlaps this one. Correct the times; only a manager can confirm both. Nothing "
+    "was saved."
+)
 EXPENSE_ONLY_STAFF = _("Only the vendor's staff record expenses.")
 EXPENSE_BAD_KIND = _("Choose a valid kind of expense.")
 EXPENSE_BAD_AMOUNT = _("An expense must be an amount in euros of at least 0,00.")
@@ -87,6 +97,9 @@ EXPENSE_VISIT_OTHER_TICKET = _("The visit belongs to another support request.")
 EXPENSE_LOCKED = _("This expense is on an issued statement and cannot be changed.")
 
 MAX_ENTRY = timedelta(hours=24)
+# Work ends at the latest now; this much clock skew between a browser (or a phone that
+# stopped a timer) and the server is forgiven (docs/rules.md "Time is what was worked").
+FUTURE_TOLERANCE = timedelta(minutes=5)
 UPDATABLE_FIELDS = frozenset(
     {"technician", "channel", "kind", "started_at", "ended_at", "description", "flat_fee"})
 
@@ -211,6 +224,49 @@ def _check_span(started_at: datetime, ended_at: datetime) -> None:
         raise ApplicationError(ENTRY_END_BEFORE_START, code="end_before_start")
     if ended_at - started_at > MAX_ENTRY:
         raise ApplicationError(ENTRY_TOO_LONG, code="too_long")
+
+
+def _short(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "d/m/Y H:i")
+
+
+def check_not_in_future(ended_at: datetime, *, now: datetime | None = None,
+                        message=ENTRY_IN_THE_FUTURE) -> None:
+    """Refuse work that ends after ``now`` (the server's clock) plus ``FUTURE_TOLERANCE``:
+    work is what was worked (issue 9). Timers and visits call it too."""
+    now = now or timezone.now()
+    if ended_at > now + FUTURE_TOLERANCE:
+        raise ApplicationError(message % {"end": _short(ended_at), "now": _short(now)},
+                               code="in_the_future")
+
+
+def _lock_technician(technician) -> None:
+    """Serialise every save of one technician's work (across customers: the per-customer
+    lock does not cover two requests of different shops), so two parallel saves cannot
+    both pass the overlap check. A no-op lock on SQLite, whose writers are serialised."""
+    User.objects.select_for_update().filter(pk=technician.pk).first()
+
+
+def _check_no_overlap(*, entry: WorkEntry, by, confirm_overlap: bool) -> int | None:
+    """Refuse ``entry`` when it overlaps another entry of its technician, naming the clash,
+    unless a manager confirms it (``confirm_overlap``); returns the confirmed clash's id.
+    Call it with the technician locked (``_lock_technician``)."""
+    clash = (
+        WorkEntry.objects.filter(technician_id=entry.technician_id,
+                                 started_at__lt=entry.ended_at, ended_at__gt=entry.started_at)
+        .exclude(pk=entry.pk).select_related("ticket", "technician")
+        .order_by("started_at", "pk").first()
+    )
+    if clash is None:
+        return None
+    if confirm_overlap and is_manager(by):
+        return clash.pk
+    technician = clash.technician
+    raise ApplicationError(ENTRY_OVERLAPS % {
+        "name": technician.get_full_name() or technician.get_username(),
+        "reference": clash.ticket.reference, "start": _short(clash.started_at),
+        "end": _short(clash.ended_at),
+    }, code="overlap")
 
 
 def _check_choice(value: str, choices, message) -> str:
@@ -366,17 +422,22 @@ def _same_request(entry: WorkEntry, **values) -> bool:
 
 def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
                       ended_at: datetime, kind: str = WorkKind.SUPPORT, description: str = "",
-                      flat_fee=None, by, idempotency_key: str | None = None) -> WorkEntry:
+                      flat_fee=None, by, idempotency_key: str | None = None,
+                      confirm_overlap: bool = False) -> WorkEntry:
     """Record measured work (§8), priced and drawn from the ledgers, all or nothing.
 
     ``idempotency_key`` (a form token): a replay with the same values returns the first
     entry; the same key with different values is refused (docs/security.md #27).
+    Work ending in the future is refused (``check_not_in_future``), and so is work that
+    overlaps another entry of the technician, unless ``by`` is a manager who confirms it
+    (``confirm_overlap``): docs/rules.md "Time is what was worked".
     """
     ensure_staff(by, ENTRY_ONLY_STAFF)
     ensure_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
+    check_not_in_future(ended_at)
     fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
     description = clean_text(description).strip()
     key = (clean_text(idempotency_key).strip()[:64] or None) if idempotency_key else None
@@ -396,13 +457,15 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
             entry = WorkEntry(ticket=ticket, technician=technician, channel=channel, kind=kind,
                               started_at=started_at, ended_at=ended_at, flat_fee=fee,
                               description=description, idempotency_key=key)
+            _lock_technician(technician)
+            confirmed = _check_no_overlap(entry=entry, by=by, confirm_overlap=confirm_overlap)
             priced, balance = _price_locked(entry=entry, bank=bank, by=by)
             _apply(entry, priced)
             entry.full_clean(exclude=["idempotency_key"])
             entry._history_user = by
             entry.save()
             _draw(entry=entry, priced=priced, balance=balance, bank=bank, by=by)
-            _event(entry, by)
+            _event(entry, by, overlap_confirmed=confirmed)
             return entry
 
     try:
@@ -416,18 +479,22 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
         raise
 
 
-def _event(entry: WorkEntry, by) -> None:
+def _event(entry: WorkEntry, by, *, overlap_confirmed: int | None = None) -> None:
+    data = {"entry": entry.pk, "minutes": entry.duration_minutes, "channel": entry.channel,
+            "net_amount": str(entry.net_amount)}
+    if overlap_confirmed is not None:
+        data["overlap_confirmed_with"] = overlap_confirmed  # the manager is the actor
     TicketEvent.objects.create(
-        ticket_id=entry.ticket_id, kind=TicketEvent.Kind.WORK_LOGGED, actor=by,
-        data={"entry": entry.pk, "minutes": entry.duration_minutes, "channel": entry.channel,
-              "net_amount": str(entry.net_amount)},
-    )
+        ticket_id=entry.ticket_id, kind=TicketEvent.Kind.WORK_LOGGED, actor=by, data=data)
 
 
-def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
+def work_entry_update(*, entry: WorkEntry, by, confirm_overlap: bool = False,
+                      **changes) -> WorkEntry:
     """Change an unbilled entry: its previous draws are reversed and it is priced again.
 
     Called with no changes it only re-prices (e.g. after an emergency was accepted, §7).
+    New times (or a new technician) may not end in the future nor overlap another entry of
+    the technician, unless a manager confirms (``confirm_overlap``), as on create.
     """
     ensure_staff(by, ENTRY_ONLY_STAFF)
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
@@ -455,6 +522,10 @@ def work_entry_update(*, entry: WorkEntry, by, **changes) -> WorkEntry:
             for name, value in changes.items():
                 setattr(current, name, value)
             _check_span(current.started_at, current.ended_at)
+            if changes.keys() & {"started_at", "ended_at", "technician"}:
+                check_not_in_future(current.ended_at)
+                _lock_technician(current.technician)
+                _check_no_overlap(entry=current, by=by, confirm_overlap=confirm_overlap)
             ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
             priced, balance = _price_locked(entry=current, bank=bank, by=by)
             _apply(current, priced)

@@ -33,10 +33,11 @@ def emergency(config, org_b, technician):
                             received_at=SATURDAY_21, by=technician)
 
 
-def _work(ticket, technician, minutes=60):
+def _work(ticket, technician, minutes=60, after=0):
+    start = SATURDAY_21 + dt.timedelta(minutes=after)
     return work_entry_create(
-        ticket=ticket, technician=technician, channel="remote", started_at=SATURDAY_21,
-        ended_at=SATURDAY_21 + dt.timedelta(minutes=minutes), kind="support",
+        ticket=ticket, technician=technician, channel="remote", started_at=start,
+        ended_at=start + dt.timedelta(minutes=minutes), kind="support",
         description="", flat_fee=None, by=technician)
 
 
@@ -72,8 +73,9 @@ def test_accepted_out_of_hours_work_carries_the_surcharge(emergency, technician)
     assert entry.is_emergency is True
     assert entry.out_of_hours_minutes == 60
     assert entry.net_amount == Decimal("60.00")
-    # and new work is priced the same way
-    assert _work(emergency, technician, minutes=30).net_amount == Decimal("30.00")
+    # and new work is priced the same way (after the first: one technician's entries may
+    # not overlap, issue 9)
+    assert _work(emergency, technician, minutes=30, after=60).net_amount == Decimal("30.00")
 
 
 def test_declined_emergency_is_not_surcharged(emergency, technician):
