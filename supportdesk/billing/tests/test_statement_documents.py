@@ -9,6 +9,7 @@ import io
 import re
 import threading
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core.files.base import ContentFile
@@ -291,3 +292,11 @@ def test_a_billed_statement_names_who_worked_and_who_recorded_the_expense(
     assert {r.reference for r in rows} == {ticket.reference}
     assert [r.date_text for r in rows] == ["10/11/2026 11:00", "10/11/2026"]
     assert rows[1].description == "Στάθμευση"
+
+
+@pytest.mark.parametrize(("name", "ext"), [("statement_pdf", "pdf"), ("statement_csv", "csv"),
+                                           ("statement_xlsx", "xlsx")])
+def test_downloads_are_named_by_the_statement_number(statement, client, manager, name, ext):
+    client.force_login(manager)
+    response = client.get(reverse(f"billing:{name}", args=[statement.pk]))
+    assert quote(f"{statement.display_number}.{ext}") in response["Content-Disposition"]
