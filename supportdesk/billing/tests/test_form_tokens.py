@@ -198,3 +198,12 @@ def test_twenty_parallel_prepaid_sales_with_one_token_make_one_purchase_and_one_
     assert codes == [302] * 20, codes  # every post answered, none failed
     assert purchases == 1 and statements == 1
     assert FormToken.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_prepaid_sales_with_one_token_make_one_purchase_on_any_database():
+    # SQLite queues the writers (IMMEDIATE transactions, retried when busy); PostgreSQL
+    # makes the later posts wait on the token's unique key.
+    codes, purchases, statements = _sell_in_parallel(5)
+    assert codes == [302] * 5, codes
+    assert purchases == 1 and statements == 1
