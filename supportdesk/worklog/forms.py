@@ -72,7 +72,28 @@ class WorkEntryForm(_SpanMixin, _TextMixin, forms.Form):
     # A token per rendered form: a double submit or retry records one entry (docs/security.md #27).
     form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
+    # Shown to managers only, and only after an overlap was refused (issue 9).
+    confirm_overlap = forms.BooleanField(
+        label=_("Confirm the overlap: the technician really did both (a manager's decision)"),
+        required=False)
+
     ENTRY_FIELDS = ("started_at", "ended_at", "channel", "kind", "description", "flat_fee")
+
+    def __init__(self, *args, may_confirm_overlap: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_confirm_overlap:
+            del self.fields["confirm_overlap"]
+
+    def offer_overlap_confirm(self, *, refused_overlap: bool) -> None:
+        """Keep the checkbox on the page only after an overlap was refused (or once it was
+        ticked); a manager's form otherwise looks like everyone's."""
+        ticked = self.is_bound and self.data.get("confirm_overlap")
+        if "confirm_overlap" in self.fields and not (refused_overlap or ticked):
+            del self.fields["confirm_overlap"]
+
+    @property
+    def overlap_confirmed(self) -> bool:
+        return bool(getattr(self, "cleaned_data", {}).get("confirm_overlap"))
 
     def entry_changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.ENTRY_FIELDS}

@@ -72,6 +72,12 @@ def timer_running(*, technician: User, ticket: Ticket) -> Timer | None:
     return Timer.objects.filter(technician=technician, ticket=ticket).first()
 
 
+def timer_running_get(*, technician: User) -> Timer | None:
+    """The technician's one running timer (issue 9: one per technician), with its ticket."""
+    return (Timer.objects.filter(technician=technician).select_related("ticket")
+            .order_by("started_at").first())
+
+
 def timer_list_for_technician(*, technician: User) -> QuerySet[Timer]:
     """A technician's running timers (a handful), newest first, with their requests."""
     return (

@@ -17,13 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.common.permissions import staff_required
+from supportdesk.common.permissions import is_manager, staff_required
 from supportdesk.customers.selectors import customer_search
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog import selectors
@@ -96,7 +97,14 @@ def timer_start_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
                         channel=form.cleaned_data["channel"])
             messages.success(request, _("Timer started."))
         except ApplicationError as exc:
-            _fail(request, exc)
+            if exc.code == "timer_running_elsewhere":
+                # One running timer per technician (issue 9): link to the running one.
+                messages.error(request, format_html(
+                    '{} <a href="{}#timer-box">{}</a>', exc.message,
+                    reverse("desk:ticket", args=[exc.extra["ticket_id"]]),
+                    _("Go to the running timer")))
+            else:
+                _fail(request, exc)
     return redirect(ticket_url(ticket))
 
 
@@ -152,8 +160,9 @@ def ticket_work_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_create_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.ticket_get_for_staff(user=request.user, ticket_id=ticket_id)
+    refused_overlap = False
     if request.method == "POST":
-        form = WorkEntryForm(request.POST)
+        form = WorkEntryForm(request.POST, may_confirm_overlap=is_manager(request.user))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -162,12 +171,15 @@ def entry_create_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     started_at=data["started_at"], ended_at=data["ended_at"], kind=data["kind"],
                     description=data["description"], flat_fee=data["flat_fee"],
                     by=request.user, idempotency_key=data["form_token"] or None,
+                    confirm_overlap=form.overlap_confirmed,
                 )
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
+                refused_overlap = exc.code == "overlap"
             else:
                 messages.success(request, _("Work entry saved."))
                 return redirect(ticket_url(ticket))
+        form.offer_overlap_confirm(refused_overlap=refused_overlap)
     else:
         now = timezone.localtime().replace(second=0, microsecond=0)
         via = ticket.received_via
@@ -236,16 +248,20 @@ def entry_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             "This entry is on a statement (billed), so it is locked and cannot be changed. "
             "A correction is made with a credit statement."))
         return redirect("worklog:entry_detail", pk=entry.pk)
+    refused_overlap = False
     if request.method == "POST":
-        form = WorkEntryForm(request.POST)
+        form = WorkEntryForm(request.POST, may_confirm_overlap=is_manager(request.user))
         if form.is_valid():
             try:
-                work_entry_update(entry=entry, by=request.user, **form.entry_changes())
+                work_entry_update(entry=entry, by=request.user,
+                                  confirm_overlap=form.overlap_confirmed, **form.entry_changes())
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
+                refused_overlap = exc.code == "overlap"
             else:
                 messages.success(request, _("Work entry updated."))
                 return redirect("worklog:entry_detail", pk=entry.pk)
+        form.offer_overlap_confirm(refused_overlap=refused_overlap)
     else:
         form = WorkEntryForm(initial={
             "started_at": timezone.localtime(entry.started_at),

@@ -18,7 +18,7 @@ click never bills a customer for a night.
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
@@ -28,10 +28,19 @@ from supportdesk.common.permissions import ensure_staff
 from supportdesk.domain.timers import TIMER_MAX_MINUTES, TimerTooLong, TimerTooShort, timer_span
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import Timer, WorkEntry
-from supportdesk.worklog.services.entries import work_entry_create
+from supportdesk.worklog.selectors import timer_running_get
+from supportdesk.worklog.services.entries import check_not_in_future, work_entry_create
 
 ONLY_STAFF_MEASURE = _("Only the vendor's staff measure support time (§8).")
 TIMER_ALREADY_RUNNING = _("Your timer is already running on this request.")
+TIMER_RUNNING_ELSEWHERE = _(
+    "Your timer is already running on request %(reference)s since %(start)s: stop or "
+    "discard it there before timing another request (one running timer per technician)."
+)
+TIMER_IN_THE_FUTURE = _(
+    "A timer cannot be stopped in the future: it would end at %(end)s and it is now "
+    "%(now)s. Nothing was recorded and the timer keeps running."
+)
 TIMER_NOT_RUNNING = _(
     "There is no running timer of yours on this request: it was already stopped. "
     "Nothing was changed."
@@ -66,7 +75,11 @@ def timer_rounded_span(*, started_at: datetime, now: datetime) -> tuple[datetime
 def timer_start(
     *, ticket: Ticket, technician: User, channel: str, now: datetime | None = None
 ) -> Timer:
-    """Start ``technician``'s timer on ``ticket``; a second start is refused, not duplicated."""
+    """Start ``technician``'s timer on ``ticket``; a second start is refused, not duplicated,
+    and so is a timer while another of theirs runs on another request (issue 9).
+
+    The technician's row is locked first, so two starts on two requests at once (two tabs)
+    are serialised and the second sees the first timer."""
     ensure_staff(technician, ONLY_STAFF_MEASURE)
     if channel not in Channel.values:
         raise ApplicationError(TIMER_BAD_CHANNEL, code="bad_channel")
@@ -79,6 +92,17 @@ def timer_start(
         # The unique constraint decides between two concurrent starts (double click,
         # two tabs): the loser gets the message, never a second timer.
         with transaction.atomic():
+            User.objects.select_for_update().filter(pk=technician.pk).first()
+            running = timer_running_get(technician=technician)
+            if running is not None and running.ticket_id == ticket.pk:
+                raise ApplicationError(TIMER_ALREADY_RUNNING, code="timer_running")
+            if running is not None:
+                # ``extra["ticket_id"]``: the view links to the running timer's request.
+                raise ApplicationError(TIMER_RUNNING_ELSEWHERE % {
+                    "reference": running.ticket.reference,
+                    "start": formats.date_format(timezone.localtime(running.started_at),
+                                                 "d/m/Y H:i"),
+                }, code="timer_running_elsewhere", extra={"ticket_id": running.ticket_id})
             timer.save()
     except IntegrityError as exc:
         raise ApplicationError(TIMER_ALREADY_RUNNING, code="timer_running") from exc
@@ -116,6 +140,9 @@ def timer_stop(
         raise ApplicationError(TIMER_NOT_RUNNING, code="timer_not_running")
     started_at, ended_at = timer_rounded_span(started_at=timer.started_at,
                                               now=now or timezone.now())
+    # Work is what was worked: a stop "at" a later moment than the server's clock is refused
+    # (the span ends less than a minute after ``now``, within the tolerance).
+    check_not_in_future(ended_at, message=TIMER_IN_THE_FUTURE)
     entry = work_entry_create(
         ticket=ticket, technician=technician, channel=channel or timer.channel,
         started_at=started_at, ended_at=ended_at, kind=kind, description=description,

@@ -29,7 +29,11 @@ from supportdesk.domain.pricing import out_of_town_proposal
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import CalendarFeed, Expense, Visit
 from supportdesk.worklog.selectors import feed_token_digest
-from supportdesk.worklog.services.entries import expense_create, work_entry_create
+from supportdesk.worklog.services.entries import (
+    check_not_in_future,
+    expense_create,
+    work_entry_create,
+)
 
 VISIT_ONLY_STAFF = _("Only the vendor's staff schedule and complete visits.")
 VISIT_TECHNICIAN_NOT_STAFF = _("Visits are assigned to an active technician or manager.")
@@ -45,6 +49,11 @@ VISIT_NOT_SCHEDULED = _(
 )
 VISIT_BAD_LOCATION = _(
     "Choose where the visit takes place: at the customer's premises or at our offices."
+)
+VISIT_IN_THE_FUTURE = _(
+    "A visit cannot be completed before it has ended: it ends at %(end)s and it is now "
+    "%(now)s. Mark it done once the work is over (with its actual times). Nothing was "
+    "changed."
 )
 VISIT_EXPENSE_NEGATIVE = _("Travel, out-of-base fee and lodging cannot be negative.")
 VISIT_EXPENSES_ONLY_OUT_OF_TOWN = _(
@@ -210,6 +219,8 @@ def visit_complete(
     started_at = started_at or visit.starts_at
     ended_at = ended_at or visit.ends_at
     _check_span(started_at, ended_at)
+    # Work is what was worked (issue 9): a visit scheduled for next week is not done today.
+    check_not_in_future(ended_at, message=VISIT_IN_THE_FUTURE)
     amounts = {Expense.Kind.TRAVEL: travel, Expense.Kind.OUT_OF_BASE: out_of_base_fee,
                Expense.Kind.LODGING: lodging}
     if any(a is not None and a < 0 for a in amounts.values()):

@@ -15,12 +15,15 @@ from supportdesk.contracts.services import calendar_seed_default, tariff_seed_de
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.models import TicketEvent
 from supportdesk.tickets.tests.factories import TicketFactory
-from supportdesk.worklog.models import WorkEntry
+from supportdesk.worklog.models import Timer, Visit, WorkEntry
+from supportdesk.worklog.selectors import timer_running_get
 from supportdesk.worklog.services.entries import (
     FUTURE_TOLERANCE,
     work_entry_create,
     work_entry_update,
 )
+from supportdesk.worklog.services.timers import timer_start, timer_stop
+from supportdesk.worklog.services.visits import visit_complete, visit_schedule
 
 from .conftest import TUESDAY_11
 
@@ -191,3 +194,80 @@ def test_parallel_overlapping_saves_record_one_on_sqlite():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     _parallel_saves_on_two_customers()
+
+
+# --------------------------------------------------------------------------- timers, visits
+
+
+def test_a_second_timer_on_another_request_is_refused_naming_the_running_one(
+        basic_ticket, free_ticket, technician):
+    # given the technician's timer running on one request
+    timer_start(ticket=basic_ticket, technician=technician, channel="phone", now=TUESDAY_11)
+    # when they start one on another request (another customer's, too)
+    with pytest.raises(ApplicationError) as exc:
+        timer_start(ticket=free_ticket, technician=technician, channel="phone",
+                    now=TUESDAY_11 + dt.timedelta(minutes=5))
+    # then it is refused, naming the running one, and its request is given for the link
+    assert exc.value.code == "timer_running_elsewhere"
+    assert exc.value.extra["ticket_id"] == basic_ticket.pk
+    assert basic_ticket.reference in str(exc.value.message)
+    assert list(Timer.objects.values_list("ticket_id", flat=True)) == [basic_ticket.pk]
+    # and once it is stopped, the other request can be timed
+    timer_stop(ticket=basic_ticket, technician=technician,
+               now=TUESDAY_11 + dt.timedelta(minutes=20))
+    timer_start(ticket=free_ticket, technician=technician, channel="phone",
+                now=TUESDAY_11 + dt.timedelta(minutes=21))
+    assert timer_running_get(technician=technician).ticket_id == free_ticket.pk
+
+
+def test_a_timer_stopped_in_the_future_records_nothing_and_keeps_running(free_ticket,
+                                                                        technician):
+    now = timezone.now()
+    timer_start(ticket=free_ticket, technician=technician, channel="phone",
+                now=now - dt.timedelta(minutes=30))
+    with pytest.raises(ApplicationError) as exc:
+        timer_stop(ticket=free_ticket, technician=technician, now=now + dt.timedelta(hours=2))
+    assert exc.value.code == "in_the_future"
+    assert not WorkEntry.objects.exists()
+    assert Timer.objects.filter(ticket=free_ticket).exists()
+    # stopped now, it records the real half hour (rounded up to 31 at most)
+    entry = timer_stop(ticket=free_ticket, technician=technician)
+    assert entry.duration_minutes in (30, 31)
+
+
+def test_a_timer_stopped_while_its_technician_logged_the_same_time_is_refused(free_ticket,
+                                                                              technician):
+    _create(free_ticket, technician, TUESDAY_11, 60)
+    timer_start(ticket=free_ticket, technician=technician, channel="phone",
+                now=TUESDAY_11 + dt.timedelta(minutes=30))
+    with pytest.raises(ApplicationError) as exc:
+        timer_stop(ticket=free_ticket, technician=technician,
+                   now=TUESDAY_11 + dt.timedelta(minutes=50))
+    assert exc.value.code == "overlap"
+    assert Timer.objects.filter(ticket=free_ticket).exists()
+
+
+def test_a_visit_scheduled_next_week_cannot_be_completed_today(free_ticket, technician):
+    # given a visit scheduled for 6 days ahead (the issue: 8 December "completed" on the 2nd)
+    start = timezone.now() + dt.timedelta(days=6)
+    visit = visit_schedule(ticket=free_ticket, technician=technician, location="onsite",
+                           starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                           by=technician)
+    # when it is marked done with its scheduled times, then refused and nothing changes
+    with pytest.raises(ApplicationError) as exc:
+        visit_complete(visit=visit, by=technician)
+    assert exc.value.code == "in_the_future"
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.SCHEDULED
+    assert not WorkEntry.objects.exists()
+    # and with actual times in the future too (nothing recorded)
+    with pytest.raises(ApplicationError):
+        visit_complete(visit=visit, by=technician, record_work=False,
+                       started_at=timezone.now() - dt.timedelta(hours=1),
+                       ended_at=timezone.now() + dt.timedelta(hours=1))
+    # with the actual (past) times it is done
+    done = visit_complete(visit=visit, by=technician,
+                          started_at=timezone.now() - dt.timedelta(hours=2),
+                          ended_at=timezone.now() - dt.timedelta(hours=1))
+    assert done.status == Visit.Status.DONE
+    assert WorkEntry.objects.count() == 1
