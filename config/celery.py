@@ -28,6 +28,9 @@ BEAT_JOBS: dict[str, Job] = {
     # entries recorded late for that month.
     "billing-monthly-run": Job("supportdesk.billing.tasks.monthly_billing_run",
                                "billing.monthly_run", 6 * 3600.0),
+    # The fee of each contract year as it starts (§4); idempotent, so a few times a day.
+    "billing-contract-fees": Job("supportdesk.billing.tasks.contract_fees_task",
+                                 "billing.contract_fees", 6 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
 }

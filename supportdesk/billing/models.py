@@ -159,6 +159,9 @@ class Statement(TimeStampedModel):
                                 related_name="credit_statements")
     contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, null=True,
                                  blank=True, related_name="statements")
+    # A contract fee statement bills one contract year (1 = the first), §4 "annual cost".
+    contract_year = models.PositiveSmallIntegerField(_("contract year"), null=True,
+                                                     blank=True)
     billing_run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True,
                                     blank=True, related_name="statements")
     reason = models.TextField(_("reason"), blank=True)
@@ -182,9 +185,13 @@ class Statement(TimeStampedModel):
                 condition=Q(status="draft") | Q(number__isnull=False, issued_at__isnull=False),
                 name="statement_issued_has_number",
             ),
-            # One fee statement per contract (a renewal cannot bill the fee twice).
-            models.UniqueConstraint(fields=["contract"], condition=Q(kind="contract_fee"),
-                                    name="statement_one_fee_per_contract"),
+            # One fee statement per contract year (a retry or renewal never bills it twice).
+            models.UniqueConstraint(fields=["contract", "contract_year"],
+                                    condition=Q(kind="contract_fee"),
+                                    name="statement_one_fee_per_contract_year"),
+            models.CheckConstraint(
+                condition=~Q(kind="contract_fee") | Q(contract_year__isnull=False),
+                name="statement_fee_names_its_contract_year"),
         ]
 
     def __str__(self) -> str:

@@ -13,9 +13,9 @@ from supportdesk.domain.tariff import (
     DEFAULT_TARIFF_PATH,
     TariffError,
     Tier,
+    contract_fee,
     load_tariff,
 )
-from supportdesk.domain.tariff import annual_fee as tariff_annual_fee
 
 from .models import Closure, Contract, TariffVersion, WeeklyHours, WorkingCalendar
 from .selectors import _CONFIG_VERSION_KEY, tariff_to_domain, tariff_version_in_force
@@ -90,10 +90,11 @@ def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> W
 
 
 def annual_fee_for(*, customer: Customer, tier: str, on: date) -> Decimal:
-    """§4: the tier's fee rule applied to the customer's licensed software value."""
+    """§4: the tier's yearly fee for the customer's licensed software value (nothing for
+    the Free tier, which buys prepaid hours instead)."""
     tariff = tariff_to_domain(tariff_version_in_force(on))
     values = list(customer.licences.filter(is_active=True).values_list("value", flat=True))
-    return tariff_annual_fee(tariff, Tier(tier), values)
+    return contract_fee(tariff, Tier(tier), values)
 
 
 @transaction.atomic

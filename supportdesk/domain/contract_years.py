@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+
+from supportdesk.domain.money import quantize_money
 
 
 def add_years(day: date, years: int) -> date:
@@ -52,3 +55,28 @@ def renewal_period(*, starts_on: date, ends_on: date) -> tuple[date, date]:
     first = ends_on + timedelta(days=1)
     years = contract_length_years(starts_on=starts_on, ends_on=ends_on)
     return first, add_years(first, years) - timedelta(days=1)
+
+
+def contract_years(*, starts_on: date, ends_on: date) -> list[ContractYear]:
+    """Every contract year of a contract, in order (the last one may be short)."""
+    years = []
+    day = starts_on
+    while day <= ends_on:
+        year = contract_year_of(contract_starts_on=starts_on, contract_ends_on=ends_on, day=day)
+        years.append(year)
+        day = year.ends_on + timedelta(days=1)
+    return years
+
+
+def fee_for_year(annual_fee: Decimal, year: ContractYear) -> Decimal:
+    """§4 "Ετήσιο κόστος": the fee is due for every contract year, not once per contract.
+
+    A full contract year pays the annual fee; a short one (a contract that ends before its
+    next anniversary) pays it pro rata by days, rounded to the cent (docs/rules.md "Contract
+    fees per contract year").
+    """
+    full_days = (add_years(year.starts_on, 1) - year.starts_on).days
+    days = (year.ends_on - year.starts_on).days + 1
+    if days >= full_days:
+        return quantize_money(annual_fee)
+    return quantize_money(annual_fee * days / full_days)

@@ -46,6 +46,7 @@ __all__ = [
     "VatRate",
     "WorkKind",
     "annual_fee",
+    "contract_fee",
     "default_tariff",
     "load_tariff",
     "load_tariff_file",
@@ -265,6 +266,16 @@ def annual_fee(tariff: Tariff, tier: Tier | str, licence_values: Iterable[Decima
         total += value
     assert rule.percent is not None
     return quantize_money(total * rule.percent)
+
+
+def contract_fee(tariff: Tariff, tier: Tier | str,
+                 licence_values: Iterable[Decimal] = ()) -> Decimal:
+    """What a contract of ``tier`` bills as its yearly fee statement (§4): the annual fee of
+    a percentage tier; nothing for a prepaid-hours tier (Free), whose "annual cost" is the
+    prepaid hours it buys, billed by their own sale (docs/rules.md "Prepaid hours")."""
+    if tariff.tier(tier).annual_fee.kind == FeeKind.PREPAID_HOURS:
+        return Decimal("0.00")
+    return annual_fee(tariff, tier, licence_values)
 
 
 def prepaid_purchase_price(tariff: Tariff, hours: int,

@@ -20,19 +20,24 @@ from supportdesk.billing.services.statements import (
     customer_snapshot,
     issue_statement,
 )
-from supportdesk.common.choices import Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
 from supportdesk.contracts.models import Contract, TariffVersion
 from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
 from supportdesk.contracts.services import contract_create
-from supportdesk.domain.contract_years import renewal_period
+from supportdesk.domain.contract_years import (
+    ContractYear,
+    contract_years,
+    fee_for_year,
+    renewal_period,
+)
 from supportdesk.domain.tariff import Tier as DomainTier
 from supportdesk.domain.tariff import prepaid_purchase_price as tariff_prepaid_price
 from supportdesk.entitlements.models import PrepaidPurchase
 from supportdesk.entitlements.services import customer_lock, prepaid_purchase_record
 
-FEE_ALREADY_ISSUED = _("The fee statement of this contract was already issued.")
+FEE_ALREADY_ISSUED = _("The fee statement of this contract year was already issued.")
+FEE_NO_SUCH_YEAR = _("This contract has %(years)s contract years: choose one of them.")
 PREPAID_ONLY_MANAGERS = _("Only managers sell prepaid hours and renew contracts.")
 PREPAID_BAD_HOURS = _("Prepaid hours are bought in whole hours, at least %(minimum)s (§4).")
 RENEW_NOT_ACTIVE = _("Only an active contract can be renewed.")
@@ -73,36 +78,82 @@ def prepaid_purchase_create(*, customer, hours: int, on: date, by,
     return purchase
 
 
-def contract_fee_statement_issue(*, contract, by, now: datetime | None = None
-                                 ) -> Statement | None:
-    """§4: the annual fee of ``contract`` as its own statement (once per contract).
+def _fee_year(contract, *, year: int | None, today: date) -> ContractYear:
+    years = contract_years(starts_on=contract.starts_on, ends_on=contract.ends_on)
+    if year is None:  # the year running today (the first one before the contract starts)
+        return next((y for y in years if y.starts_on <= today <= y.ends_on), years[0])
+    if not 1 <= year <= len(years):
+        raise ApplicationError(FEE_NO_SUCH_YEAR % {"years": len(years)}, code="fee_year")
+    return years[year - 1]
 
-    ``None`` when there is nothing to bill (a Free-tier contract pays by prepaid hours).
+
+def contract_fee_statement_issue(*, contract, by, year: int | None = None,
+                                 now: datetime | None = None) -> Statement | None:
+    """§4: the fee of one contract year of ``contract`` as its own statement.
+
+    ``year`` is the contract year (1 = the first); by default the one running today, or the
+    first before the contract starts. Each year is billed once (a second attempt is refused,
+    also under concurrent attempts: UNIQUE per contract and year); a short last year pays pro
+    rata (``domain.contract_years.fee_for_year``). ``None`` when there is nothing to bill (a
+    Free-tier contract pays by prepaid hours). ``by`` is a manager, or ``None`` for the
+    scheduled task.
     """
-    ensure_manager(by, RUN_ONLY_MANAGERS)
+    if by is not None:
+        ensure_manager(by, RUN_ONLY_MANAGERS)
     if contract.annual_fee <= 0:
         return None
     now = now or timezone.now()
     settings = billing_settings()
+    fee_year = _fee_year(contract, year=year, today=timezone.localdate(now))
     with transaction.atomic():
         customer_lock(customer_id=contract.customer_id)
-        if Statement.objects.filter(contract=contract,
-                                    kind=Statement.Kind.CONTRACT_FEE).exists():
+        if Statement.objects.filter(contract=contract, kind=Statement.Kind.CONTRACT_FEE,
+                                    contract_year=fee_year.number).exists():
             raise ApplicationError(FEE_ALREADY_ISSUED, code="fee_issued")
         tariff = tariff_to_domain(contract.tariff_version)
         customer = contract.customer
         statement = Statement(
             kind=Statement.Kind.CONTRACT_FEE, series=settings.statement_series,
-            customer=customer, contract=contract, period_start=contract.starts_on,
-            period_end=contract.ends_on, **customer_snapshot(customer))
+            customer=customer, contract=contract, contract_year=fee_year.number,
+            period_start=fee_year.starts_on, period_end=fee_year.ends_on,
+            **customer_snapshot(customer))
         line = StatementLine(
             kind=StatementLine.Kind.CONTRACT_FEE, description=str(contract)[:300],
             data={"contract": contract.pk, "tier": contract.tier,
-                  "starts_on": contract.starts_on.isoformat(),
-                  "ends_on": contract.ends_on.isoformat()},
-            net_amount=contract.annual_fee, vat_rate=tariff.vat_rate_on(contract.starts_on))
+                  "contract_year": fee_year.number,
+                  "starts_on": fee_year.starts_on.isoformat(),
+                  "ends_on": fee_year.ends_on.isoformat()},
+            net_amount=fee_for_year(contract.annual_fee, fee_year),
+            vat_rate=tariff.vat_rate_on(fee_year.starts_on))
         return issue_statement(statement=statement, lines=[line], now=now, by=by,
                                settings=settings)
+
+
+def contract_fees_issue_due(*, today: date | None = None,
+                            now: datetime | None = None) -> list[Statement]:
+    """The scheduled step: the fee of every active contract's running year that has no fee
+    statement yet (a multi-year contract pays each year as it starts). Idempotent."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    issued = []
+    for contract in (Contract.objects.filter(status=Contract.Status.ACTIVE,
+                                             starts_on__lte=today, ends_on__gte=today,
+                                             annual_fee__gt=0)
+                     .select_related("customer", "tariff_version").order_by("pk")):
+        fee_year = _fee_year(contract, year=None, today=today)
+        if Statement.objects.filter(contract=contract, kind=Statement.Kind.CONTRACT_FEE,
+                                    contract_year=fee_year.number).exists():
+            continue
+        try:
+            statement = contract_fee_statement_issue(contract=contract, by=None,
+                                                     year=fee_year.number, now=now)
+        except ApplicationError as exc:
+            if exc.code != "fee_issued":  # another scheduler got there first
+                raise
+            continue
+        if statement is not None:
+            issued.append(statement)
+    return issued
 
 
 def contract_renew(*, contract: Contract, by, tier: str | None = None,
@@ -119,8 +170,6 @@ def contract_renew(*, contract: Contract, by, tier: str | None = None,
         tier = tier or current.tier
         starts_on, ends_on = renewal_period(starts_on=current.starts_on,
                                             ends_on=current.ends_on)
-        if annual_fee is None and tier == Tier.FREE:
-            annual_fee = Decimal("0.00")
         renewed = contract_create(customer=current.customer, tier=tier, starts_on=starts_on,
                                   ends_on=ends_on, annual_fee=annual_fee, renews=current,
                                   notes=notes)

@@ -4,6 +4,7 @@ random contracts (every day in exactly one year, years contiguous)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 import pytest
@@ -15,6 +16,8 @@ from supportdesk.domain.contract_years import (
     add_years,
     contract_length_years,
     contract_year_of,
+    contract_years,
+    fee_for_year,
     renewal_period,
 )
 
@@ -152,3 +155,44 @@ def test_a_renewal_of_whole_years_keeps_its_length(starts, years):
     assert last == add_years(first, years) - DAY
     assert contract_length_years(starts_on=first, ends_on=last) == years
     assert renewal_period(starts_on=first, ends_on=last)[0] == last + DAY
+
+
+# --- fees per contract year (§4 "annual cost"; docs/rules.md "Contract fees per contract year")
+
+
+def test_a_two_year_contract_has_two_full_years_and_pays_the_fee_twice():
+    years = contract_years(starts_on=date(2026, 3, 1), ends_on=date(2028, 2, 29))
+    assert [(y.number, y.starts_on, y.ends_on) for y in years] == [
+        (1, date(2026, 3, 1), date(2027, 2, 28)),
+        (2, date(2027, 3, 1), date(2028, 2, 29)),
+    ]
+    assert [fee_for_year(Decimal("900.00"), y) for y in years] == [Decimal("900.00")] * 2
+
+
+def test_a_short_last_year_pays_pro_rata_by_days():
+    # 1 January - 30 June 2027 is 181 of 365 days of the second year
+    years = contract_years(starts_on=date(2026, 1, 1), ends_on=date(2027, 6, 30))
+    assert len(years) == 2
+    assert fee_for_year(Decimal("730.00"), years[1]) == Decimal("362.00")
+
+
+def test_a_contract_shorter_than_a_year_pays_for_its_days():
+    (only,) = contract_years(starts_on=date(2026, 7, 1), ends_on=date(2026, 12, 31))
+    # 184 of 365 days, rounded to the cent
+    assert fee_for_year(Decimal("100.00"), only) == Decimal("50.41")
+
+
+@given(start=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+       days=st.integers(min_value=0, max_value=3660))
+def test_contract_years_cover_the_contract_once_and_fees_never_exceed_the_annual_fee(start,
+                                                                                   days):
+    end = start + timedelta(days=days)
+    years = contract_years(starts_on=start, ends_on=end)
+    assert years[0].starts_on == start and years[-1].ends_on == end
+    for before, after in pairwise(years):
+        assert after.starts_on == before.ends_on + DAY
+    assert [y.number for y in years] == list(range(1, len(years) + 1))
+    for year in years[:-1]:
+        assert fee_for_year(Decimal("1000.00"), year) == Decimal("1000.00")
+    assert Decimal("0.00") < fee_for_year(Decimal("1000.00"), years[-1]) <= Decimal("1000.00")
+
