@@ -55,7 +55,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from supportdesk.domain.calendar import jewelsoft_calendar
-from supportdesk.domain.contract_years import contract_year_of, renewal_period
+from supportdesk.domain.contract_years import (
+    contract_year_of,
+    contract_years,
+    fee_for_year,
+    renewal_period,
+)
 from supportdesk.domain.holds import (
     CREDIT_KIND,
     HoldDecision,
@@ -80,6 +85,7 @@ from supportdesk.domain.tariff import (
     Tier,
     WorkKind,
     annual_fee,
+    contract_fee,
     default_tariff,
     load_tariff_file,
     tariff_to_dict,
@@ -221,6 +227,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="value of a licensed program (repeatable)")
     fee.add_argument("--hours", type=_minutes, help="prepaid hours to buy (prepaid tiers)")
     fee.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
+    fee.add_argument("--contract-start", type=_day, metavar="DATE",
+                     help="with --contract-end: the fee statement of every contract year")
+    fee.add_argument("--contract-end", type=_day, metavar="DATE")
 
     hold = commands.add_parser(
         "hold", help="whether a customer is on support hold for unpaid statements (§11)",
@@ -410,8 +419,20 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         amount = annual_fee(tariff, args.tier, args.licence, prepaid_hours=args.hours)
     except ValueError as exc:
         parser.error(str(exc))
-    return {"tier": args.tier, "fee": _money(amount), "rule": rule,
-            "licence_total": _money(sum(args.licence, Decimal(0)))}
+    out = {"tier": args.tier, "fee": _money(amount), "rule": rule,
+           "licence_total": _money(sum(args.licence, Decimal(0)))}
+    if (args.contract_start is None) != (args.contract_end is None):
+        parser.error("--contract-start and --contract-end go together")
+    if args.contract_start is not None:
+        if args.contract_end < args.contract_start:
+            parser.error("the contract must end on or after the day it starts")
+        yearly = contract_fee(tariff, args.tier, args.licence)
+        out["contract_fee"] = _money(yearly)
+        out["years"] = [
+            {"number": y.number, "starts_on": y.starts_on.isoformat(),
+             "ends_on": y.ends_on.isoformat(), "fee": _money(fee_for_year(yearly, y))}
+            for y in contract_years(starts_on=args.contract_start, ends_on=args.contract_end)]
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,6 +58,28 @@ def test_fee(capsys):
     assert run(capsys, "fee", "--tier", "free", "--hours", "3")["fee"] == "150.00"
 
 
+def test_fee_per_contract_year(capsys):
+    # §4: every contract year pays the fee; a short last year pro rata by days
+    out = run(capsys, "fee", "--tier", "basic", "--licence", "4000.00", "--licence", "1500.00",
+              "--contract-start", "2026-01-01", "--contract-end", "2027-06-30")
+    assert out["contract_fee"] == "825.00"
+    assert out["years"] == [
+        {"number": 1, "starts_on": "2026-01-01", "ends_on": "2026-12-31", "fee": "825.00"},
+        {"number": 2, "starts_on": "2027-01-01", "ends_on": "2027-06-30", "fee": "409.11"},
+    ]
+    # Free pays no contract fee: its annual cost is the prepaid hours it buys
+    free = run(capsys, "fee", "--tier", "free", "--contract-start", "2026-01-01",
+               "--contract-end", "2026-12-31")
+    assert (free["fee"], free["contract_fee"], free["years"][0]["fee"]) == (
+        "50.00", "0.00", "0.00")
+
+
+def test_fee_contract_dates_go_together(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["fee", "--tier", "basic", "--contract-start", "2026-01-01"])
+    assert exit_.value.code == 2
+
+
 def test_hold_lifted_by_an_override(capsys):
     out = run(capsys, "hold", "--today", "2026-12-02", "--grace-days", "15",
               "--statement", "2026-10-01:120.00", "--override", "2026-12-31")
