@@ -46,11 +46,11 @@ def demo(config, product, org_a, org_b, technician, manager):
                     ends_on=dt.date(2026, 12, 31))
     prepaid_purchase_create(customer=org_b, hours=5, on=dt.date(2026, 11, 2), by=manager)
     tickets = {}
-    for org in (org_a, org_b):
+    for day, org in ((10, org_a), (11, org_b)):  # a day each: work may not overlap (issue 9)
         tickets[org.pk] = ticket_create(customer=org, subject=f"Βλάβη ταμειακής {org.name}",
                                         body="Δεν τυπώνει", received_via="phone",
                                         by=technician)
-        start = dt.datetime(2026, 11, 10, 11, tzinfo=ATHENS)
+        start = dt.datetime(2026, 11, day, 11, tzinfo=ATHENS)
         work_entry_create(ticket=tickets[org.pk], technician=technician,
                           channel=Channel.REMOTE if org == org_a else Channel.ONSITE,
                           started_at=start,
