@@ -363,6 +363,7 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
     channel = _check_choice(channel, Channel, ENTRY_BAD_CHANNEL)
     kind = _check_choice(kind, WorkKind, ENTRY_BAD_KIND)
     _check_span(started_at, ended_at)
+    check_not_in_future(ended_at)  # the live preview says so before the technician saves
     fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
     ctx = _context(ticket=ticket, started_at=started_at)
     bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()

@@ -127,3 +127,12 @@ def test_customers_see_no_timer_in_the_header(customer_b, free_ticket, technicia
     timer_start(ticket=free_ticket, technician=technician, channel="phone")
     page = _client(customer_b).get(reverse("portal:home")).content.decode()
     assert 'id="running-timer"' not in page
+
+
+def test_the_live_preview_says_an_entry_in_the_future_cannot_be_saved(technician, free_ticket):
+    data = _form(start=timezone.now() + dt.timedelta(days=18))
+    response = _client(technician).get(
+        reverse("worklog:entry_preview", args=[free_ticket.pk]),
+        {k: data[k] for k in ("started_at", "ended_at", "channel", "kind", "flat_fee")})
+    assert response.status_code == 400
+    assert response.json()["errors"]["__all__"]
