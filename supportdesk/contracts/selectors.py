@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.domain.calendar import BusinessCalendar
+from supportdesk.domain.contract_years import contract_year_of
 from supportdesk.domain.holidays_gr import greek_holiday_rule
 from supportdesk.domain.tariff import Tariff
 
@@ -79,6 +80,18 @@ def tariff_to_domain(row: TariffVersion) -> Tariff:
         found = row.to_domain()
         _tariff_memo[key] = found
     return found
+
+
+def tariff_version_for(*, contract: Contract | None, day: date) -> TariffVersion:
+    """The tariff version that prices ``day``'s work (docs/rules.md "The contract year keeps
+    its tariff"): under a contract, the version in force on the first day of the contract
+    year ``day`` falls in, so rates, included minutes and the surcharge never change inside
+    a contract year; without one, the version in force that day."""
+    if contract is None:
+        return tariff_version_in_force(day)
+    year = contract_year_of(contract_starts_on=contract.starts_on,
+                            contract_ends_on=contract.ends_on, day=day)
+    return tariff_version_in_force(year.starts_on)
 
 
 def contract_in_force(*, customer_id: int, day: date) -> Contract | None:

@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
-from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_for
 from supportdesk.domain.tariff import Tier as DomainTier
 from supportdesk.entitlements.models import (
     AllowanceBalance,
@@ -87,15 +87,14 @@ def hours_left(*, customer_id: int, contract, today: date) -> HoursLeft:
 
     Read from the balance rows; a channel the contract includes but nothing has drawn from
     this contract year yet (no balance row: the first draw grants the year) has all of its
-    minutes left. The included minutes are the contract's tariff version's; without a
-    contract, the Free tier of the version in force (docs/rules.md "No contract means the
-    Free tier").
+    minutes left. The included minutes are those of the current contract year's tariff
+    version (docs/rules.md "The contract year keeps its tariff"); without a contract, the
+    Free tier of the version in force (docs/rules.md "No contract means the Free tier").
     """
     balances = customer_balances(customer_id=customer_id, contract=contract)
     tier = contract.tier if contract is not None else Tier.FREE
-    version = contract.tariff_version if contract is not None else None
     try:
-        terms = tariff_to_domain(version or tariff_version_in_force(today)).tier(
+        terms = tariff_to_domain(tariff_version_for(contract=contract, day=today)).tier(
             DomainTier(tier))
     except ApplicationError:  # no tariff configured yet: nothing is included
         return HoursLeft(allowances=(), bank_minutes=balances.bank_minutes, uses_bank=False)

@@ -12,7 +12,11 @@ from django.http import Http404
 from supportdesk.billing.models import Quote, Statement
 from supportdesk.catalog.models import Release
 from supportdesk.contracts.models import Contract
-from supportdesk.contracts.selectors import contract_in_force, tariff_to_domain
+from supportdesk.contracts.selectors import (
+    contract_in_force,
+    tariff_to_domain,
+    tariff_version_for,
+)
 from supportdesk.domain.tariff import Tier
 from supportdesk.domain.ticket_status import CLOSED_STATUSES, OPEN_STATUSES
 from supportdesk.entitlements.selectors import hours_left
@@ -47,7 +51,7 @@ def portal_contract(*, user, today: date) -> PortalContract:
     contract = contract_in_force(customer_id=user.customer_id, day=today)
     if contract is None:
         return PortalContract(contract=None, tier="free", has_updates=False)
-    tariff = tariff_to_domain(contract.tariff_version)
+    tariff = tariff_to_domain(tariff_version_for(contract=contract, day=today))
     return PortalContract(contract=contract, tier=contract.tier,
                           has_updates=tariff_has_updates(tariff, contract.tier))
 

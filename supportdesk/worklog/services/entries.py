@@ -40,7 +40,7 @@ from supportdesk.contracts.selectors import (
     calendar_get_default,
     contract_in_force,
     tariff_to_domain,
-    tariff_version_in_force,
+    tariff_version_for,
 )
 from supportdesk.domain.contract_years import contract_year_of
 from supportdesk.domain.money import quantize_money
@@ -291,8 +291,8 @@ class _Context:
 def _context(*, ticket, started_at: datetime) -> _Context:
     calendar = calendar_get_default()
     local_day = started_at.astimezone(calendar.tz).date()
-    row = tariff_version_in_force(local_day)
     contract = contract_in_force(customer_id=ticket.customer_id, day=local_day)
+    row = tariff_version_for(contract=contract, day=local_day)
     # No contract in force: the Free tier's rules at the standard rate
     # (docs/rules.md "No contract means the Free tier").
     tier = contract.tier if contract is not None else Tier.FREE
@@ -579,8 +579,9 @@ def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, descrip
     if value is None:
         if ExpenseKind(kind).is_at_cost:
             raise ApplicationError(EXPENSE_BAD_AMOUNT, code="bad_amount")
-        value = expense_default_amount(
-            kind, tariff=tariff_to_domain(tariff_version_in_force(incurred_on)))
+        contract = contract_in_force(customer_id=ticket.customer_id, day=incurred_on)
+        value = expense_default_amount(kind, tariff=tariff_to_domain(
+            tariff_version_for(contract=contract, day=incurred_on)))
     if visit is not None and visit.ticket_id != ticket.pk:
         raise ApplicationError(EXPENSE_VISIT_OTHER_TICKET, code="visit_ticket")
     with transaction.atomic():
