@@ -23,7 +23,11 @@ from supportdesk.billing.services.statements import (
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
 from supportdesk.contracts.models import Contract, TariffVersion
-from supportdesk.contracts.selectors import tariff_to_domain, tariff_version_in_force
+from supportdesk.contracts.selectors import (
+    tariff_to_domain,
+    tariff_version_for,
+    tariff_version_in_force,
+)
 from supportdesk.contracts.services import contract_create
 from supportdesk.domain.contract_years import (
     ContractYear,
@@ -110,7 +114,8 @@ def contract_fee_statement_issue(*, contract, by, year: int | None = None,
         if Statement.objects.filter(contract=contract, kind=Statement.Kind.CONTRACT_FEE,
                                     contract_year=fee_year.number).exists():
             raise ApplicationError(FEE_ALREADY_ISSUED, code="fee_issued")
-        tariff = tariff_to_domain(contract.tariff_version)
+        tariff = tariff_to_domain(tariff_version_for(contract=contract,
+                                                     day=fee_year.starts_on))
         customer = contract.customer
         statement = Statement(
             kind=Statement.Kind.CONTRACT_FEE, series=settings.statement_series,
