@@ -50,12 +50,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from supportdesk.domain.calendar import jewelsoft_calendar
 from supportdesk.domain.contract_years import (
+    add_years,
     contract_year_of,
     contract_years,
     fee_for_year,
@@ -88,6 +89,7 @@ from supportdesk.domain.tariff import (
     contract_fee,
     default_tariff,
     load_tariff_file,
+    tariff_for_contract_year,
     tariff_to_dict,
 )
 from supportdesk.domain.ticket_status import (
@@ -259,6 +261,21 @@ def _parser() -> argparse.ArgumentParser:
     year.add_argument("--day", required=True, type=_day, metavar="DAY",
                       help="a day of the contract")
 
+    allowance = commands.add_parser(
+        "allowance", help="the included minutes of a contract year (§4), by its tariff",
+        description="The contract year a day falls in and the included minutes per channel "
+                    "it grants: those of the tariff version in force on the year's first day "
+                    "(a version that starts mid-year waits for the next contract year).")
+    allowance.add_argument("--tier", required=True, choices=tiers)
+    allowance.add_argument("--contract-start", required=True, type=_day, metavar="DAY")
+    allowance.add_argument("--contract-end", type=_day, metavar="DAY",
+                           help="the contract's last day (default: its first year's)")
+    allowance.add_argument("--on", required=True, type=_day, metavar="DAY",
+                           help="a day of the contract")
+    allowance.add_argument("--tariff", action="append", default=[], metavar="FILE",
+                           help="a tariff version (TOML with its effective_from); repeat "
+                                "for several (default: the Jewelsoft one)")
+
     status = commands.add_parser(
         "status", help="which ticket status may follow which; open and clock-paused ones",
         description="The ticket statuses: the statuses each may move to, whether it counts "
@@ -340,6 +357,24 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         return {"number": cy.number, "starts_on": cy.starts_on.isoformat(),
                 "ends_on": cy.ends_on.isoformat(),
                 "renewal": {"starts_on": first.isoformat(), "ends_on": last.isoformat()}}
+    if args.command == "allowance":
+        end = args.contract_end or add_years(args.contract_start, 1) - timedelta(days=1)
+        if not args.contract_start <= args.on <= end:
+            parser.error("argument --on: not a day of the contract")
+        try:
+            versions = [load_tariff_file(p) for p in args.tariff] or [default_tariff()]
+            cy = contract_year_of(contract_starts_on=args.contract_start,
+                                  contract_ends_on=end, day=args.on)
+            year_tariff = tariff_for_contract_year(versions, contract_year_starts_on=cy.starts_on)
+        except (TariffError, ValueError) as exc:
+            parser.error(str(exc))
+        terms = year_tariff.tier(args.tier)
+        return {"tier": args.tier, "tariff": year_tariff.version,
+                "contract_year": {"number": cy.number, "starts_on": cy.starts_on.isoformat(),
+                                  "ends_on": cy.ends_on.isoformat()},
+                "included_minutes": {str(ch): t.included_minutes_per_year
+                                     for ch, t in terms.channels
+                                     if t.included_minutes_per_year}}
     if args.command == "timer":
         start, end = timer_span(started_at=args.started, stopped_at=args.stopped)
         return {"started_at": start.isoformat(), "ended_at": end.isoformat(),

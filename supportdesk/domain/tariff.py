@@ -51,6 +51,7 @@ __all__ = [
     "load_tariff",
     "load_tariff_file",
     "prepaid_purchase_price",
+    "tariff_for_contract_year",
     "tariff_to_dict",
     "tariff_to_toml",
 ]
@@ -640,3 +641,13 @@ def tariff_to_toml(tariff: Tariff) -> str:
     lines = [f"# Tariff {tariff.version}, written by supportdesk.domain.tariff_to_toml"]
     _toml_table(lines, "", data)
     return "\n".join(lines) + "\n"
+
+
+def tariff_for_contract_year(tariffs: Iterable[Tariff], *, contract_year_starts_on: date
+                             ) -> Tariff:
+    """Of several tariff versions, the one that prices a contract year: the version in force
+    on the year's first day (docs/rules.md "The contract year keeps its tariff")."""
+    in_force = [t for t in tariffs if t.effective_from <= contract_year_starts_on]
+    if not in_force:
+        raise ValueError(f"no tariff version is in force on {contract_year_starts_on}")
+    return max(in_force, key=lambda t: t.effective_from)

@@ -74,6 +74,34 @@ def test_fee_per_contract_year(capsys):
         "50.00", "0.00", "0.00")
 
 
+def test_allowance_keeps_the_contract_years_tariff(capsys, tmp_path):
+    # a version from 1 July 2026 raising Basic's remote hours to 6 waits for the next year
+    july = tmp_path / "july.toml"
+    july.write_text(DEFAULT_TARIFF_PATH.read_text(encoding="utf-8")
+                    .replace('version = "jewelsoft-2026.1"', 'version = "jewelsoft-2026.7"')
+                    .replace('effective_from = "2026-01-01"', 'effective_from = "2026-07-01"', 1)
+                    .replace("included_minutes_per_year = 240", "included_minutes_per_year = 360"),
+                    encoding="utf-8")
+    both = ["--tariff", str(DEFAULT_TARIFF_PATH), "--tariff", str(july)]
+    august = run(capsys, "allowance", "--tier", "basic", "--contract-start", "2026-01-01",
+                 "--contract-end", "2027-12-31", "--on", "2026-08-04", *both)
+    assert (august["tariff"], august["included_minutes"]) == ("jewelsoft-2026.1",
+                                                              {"remote": 240})
+    next_year = run(capsys, "allowance", "--tier", "basic", "--contract-start", "2026-01-01",
+                    "--contract-end", "2027-12-31", "--on", "2027-01-04", *both)
+    assert next_year["contract_year"] == {"number": 2, "starts_on": "2027-01-01",
+                                          "ends_on": "2027-12-31"}
+    assert (next_year["tariff"], next_year["included_minutes"]) == ("jewelsoft-2026.7",
+                                                                    {"remote": 360})
+    # a contract starting after the new version takes it from its first day
+    assert run(capsys, "allowance", "--tier", "basic", "--contract-start", "2026-09-01",
+               "--on", "2026-09-01", *both)["tariff"] == "jewelsoft-2026.7"
+    with pytest.raises(SystemExit) as exit_:
+        main(["allowance", "--tier", "basic", "--contract-start", "2026-01-01",
+              "--on", "2027-06-01"])
+    assert exit_.value.code == 2
+
+
 def test_fee_contract_dates_go_together(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["fee", "--tier", "basic", "--contract-start", "2026-01-01"])
