@@ -215,7 +215,10 @@ def _parser() -> argparse.ArgumentParser:
     price.add_argument("--tier", required=True, choices=tiers)
     price.add_argument("--channel", required=True, choices=[c.value for c in Channel])
     price.add_argument("--start", required=True, type=_aware, help="ISO datetime with offset")
-    price.add_argument("--minutes", required=True, type=_minutes)
+    length = price.add_mutually_exclusive_group(required=True)
+    length.add_argument("--minutes", type=_minutes, help="the work's length")
+    length.add_argument("--end", type=_aware, help="or its end (ISO datetime with offset): the "
+                        "length is counted as every entry's, a started minute worked")
     price.add_argument("--allowance-left", type=_minutes, default=0)
     price.add_argument("--bank-left", type=_minutes, default=0)
     price.add_argument("--emergency", action="store_true", help="accepted §7 emergency")
@@ -395,12 +398,19 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         return {"due_at": due.isoformat(), "target_minutes": target, "target": args.target,
                 "tier": args.tier}
     if args.command == "price":
-        if args.minutes <= 0:
-            parser.error("argument --minutes: must be positive")
-        item = WorkItem(channel=Channel(args.channel), started_at=args.start,
-                        minutes=args.minutes,
-                        kind=WorkKind.TRAINING if args.training else WorkKind.SUPPORT,
-                        is_emergency=args.emergency, is_out_of_town=args.out_of_town)
+        kind = WorkKind.TRAINING if args.training else WorkKind.SUPPORT
+        if args.end is not None:
+            if args.end <= args.start:
+                parser.error("argument --end: must be after --start")
+            item = WorkItem.between(Channel(args.channel), args.start, args.end, kind=kind,
+                                    is_emergency=args.emergency,
+                                    is_out_of_town=args.out_of_town)
+        else:
+            if args.minutes <= 0:
+                parser.error("argument --minutes: must be positive")
+            item = WorkItem(channel=Channel(args.channel), started_at=args.start,
+                            minutes=args.minutes, kind=kind, is_emergency=args.emergency,
+                            is_out_of_town=args.out_of_town)
         priced = price_work(item, tariff=tariff, tier=args.tier, calendar=calendar,
                             allowance_left_minutes=args.allowance_left,
                             bank_left_minutes=args.bank_left)

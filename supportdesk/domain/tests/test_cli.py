@@ -102,6 +102,21 @@ def test_allowance_keeps_the_contract_years_tariff(capsys, tmp_path):
     assert exit_.value.code == 2
 
 
+def test_price_from_start_and_end_counts_a_started_minute(capsys):
+    by_minutes = run(capsys, "price", "--tier", "free", "--channel", "phone",
+                     "--start", "2026-11-24T11:00+02:00", "--minutes", "31")
+    by_end = run(capsys, "price", "--tier", "free", "--channel", "phone",
+                 "--start", "2026-11-24T11:00+02:00", "--end", "2026-11-24T11:30:01+02:00")
+    assert by_end == by_minutes  # 30 min 1 s is 31 worked minutes
+    assert by_end["totals"]["net"] == "25.83"
+    for bad in (["--end", "2026-11-24T10:00+02:00"],
+                ["--end", "2026-11-24T12:00+02:00", "--minutes", "60"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["price", "--tier", "free", "--channel", "phone",
+                  "--start", "2026-11-24T11:00+02:00", *bad])
+        assert exit_.value.code == 2
+
+
 def test_fee_contract_dates_go_together(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["fee", "--tier", "basic", "--contract-start", "2026-01-01"])
