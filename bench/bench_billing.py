@@ -140,6 +140,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=400_000)
     parser.add_argument("--workers", type=int, default=3,
                         help="threads billing customers in parallel (1 = sequential)")
+    parser.add_argument("--dump", metavar="PATH",
+                        help="write each customer's statement figures (net, VAT, total, "
+                             "lines) to PATH, to compare two implementations")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -165,26 +168,27 @@ def main() -> None:
     from supportdesk.billing.services import statements as st
 
     samples: list[tuple[int, float]] = []
-    original = st._bill_customer
+    original = st._bill_customers
     seen = {"n": 0}
     lock = threading.Lock()
 
     def sampled(**kwargs):
         result = original(**kwargs)
         with lock:
-            seen["n"] += 1
-            if seen["n"] % 500 == 0:
+            before = seen["n"]
+            seen["n"] += len(result)  # a batch of customers
+            if seen["n"] // 500 > before // 500:
                 samples.append((seen["n"], rss_mb()))
         return result
 
-    st._bill_customer = sampled
+    st._bill_customers = sampled
     rss_before = rss_mb()
     t0 = time.perf_counter()
     run = billing_run(period_start=dt.date.fromisoformat(MONTH_START),
                       period_end=dt.date.fromisoformat(MONTH_END), by=None,
                       workers=args.workers)
     seconds = time.perf_counter() - t0
-    st._bill_customer = original
+    st._bill_customers = original
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     t1 = time.perf_counter()
@@ -201,6 +205,26 @@ def main() -> None:
     print(f"RSS before run: {rss_before:.0f} MB; peak RSS (process): {peak:.0f} MB")
     print("RSS every 500 customers (MB): "
           + ", ".join(f"{n}:{mb:.0f}" for n, mb in samples))
+    if args.dump:
+        dump(args.dump)
+
+
+def dump(path: str) -> None:
+    """One line per customer: net, VAT, total and number of lines of its statements."""
+    from django.db.models import Count, Sum
+
+    from supportdesk.billing.models import Statement, StatementLine
+
+    lines = dict(StatementLine.objects.values("statement__customer_id")
+                 .annotate(n=Count("id")).values_list("statement__customer_id", "n"))
+    rows = (Statement.objects.values("customer_id").order_by("customer_id")
+            .annotate(net=Sum("net_total"), vat=Sum("vat_total"), total=Sum("total"),
+                      n=Count("id")))
+    with open(path, "w") as fh:
+        for row in rows:
+            fh.write(f"{row['customer_id']} {row['n']} {row['net']} {row['vat']} "
+                     f"{row['total']} {lines.get(row['customer_id'], 0)}\n")
+    print(f"per-customer figures written to {path}")
 
 
 if __name__ == "__main__":

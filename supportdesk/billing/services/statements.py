@@ -3,12 +3,19 @@
 * **Numbers** are sequential per series and year without gaps: the next number is taken
   from a locked ``StatementCounter`` row in the same transaction as the statement insert,
   so a rolled-back issue gives its number back.
-* **The run** bills, per customer and in one transaction each, the unbilled work entries
-  and expenses of the period (cut in Europe/Athens local time: an entry at 23:30 local on
-  the 31st belongs to that month), grouped by ticket. It takes the per-customer lock first,
-  so two runs at once queue per customer and the second finds nothing left; the UNIQUE
-  constraints on ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning a
-  period bills nothing twice.
+* **The run** bills the unbilled work entries and expenses of the period (cut in
+  Europe/Athens local time: an entry at 23:30 local on the 31st belongs to that month), one
+  statement per customer, its lines grouped by ticket. Customers are billed in batches of
+  ``BATCH``, one transaction each, with work bounded by set-based SQL, not by the entries:
+  the batch's per-customer locks in one ``SELECT ... FOR UPDATE`` (in customer order, as
+  every run takes them, so runs never deadlock), then its unbilled entries and expenses in
+  one query each (plain values, no model instances); the lines are built in Python without
+  further queries, the batch's numbers are taken from the counter in one ``UPDATE``, the
+  statements inserted with ``bulk_create`` (and their history rows), the lines with one
+  ``COPY``, and the billed entries locked with one ``UPDATE`` by primary key. Two runs at
+  once queue on the locks and the second finds nothing left; the UNIQUE constraints on
+  ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning a period bills
+  nothing twice; a failed batch rolls back whole, numbers included.
 * **Corrections** are credit statements that reference the original; an issued statement
   is never edited. Credited entries are released so they can be corrected and billed again.
 * **Out-of-scope work (§10)** waits until its ticket has an accepted quote; the run records
@@ -24,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import groupby
+from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -66,28 +75,30 @@ PAID_NOT_ALLOWED = _("Only an issued statement can be marked as paid.")
 MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to 20.")
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
 
-CHUNK = 500
+CHUNK = 500  # customers chosen per candidate query
+BATCH = 100  # customers billed per transaction (bounds memory and how long locks are held)
 
 
-def next_number(*, series: str, year: int) -> int:
+def next_number(*, series: str, year: int, count: int = 1) -> int:
     """The next gapless number of ``series`` in ``year``; call inside the issuing transaction.
 
     One ``UPDATE ... RETURNING`` both locks the counter row until commit and takes the
-    number, so a rolled-back issue gives its number back.
+    number, so a rolled-back issue gives its number back. ``count`` > 1 takes that many
+    consecutive numbers at once and returns the first.
     """
     table = StatementCounter._meta.db_table
     # The table name comes from the model's meta and every value is bound: no user input.
     where = "WHERE series = %s AND year = %s RETURNING last_number"
-    sql = f"UPDATE {table} SET last_number = last_number + 1 {where}"  # noqa: S608  # nosec B608
+    sql = f"UPDATE {table} SET last_number = last_number + %s {where}"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [series, year])
+        cursor.execute(sql, [count, series, year])
         row = cursor.fetchone()
         if row is None:
             StatementCounter.objects.bulk_create(
                 [StatementCounter(series=series, year=year)], ignore_conflicts=True)
-            cursor.execute(sql, [series, year])
+            cursor.execute(sql, [count, series, year])
             row = cursor.fetchone()
-    return row[0]
+    return row[0] - count + 1
 
 
 def _dumps(data: dict) -> str:
@@ -129,9 +140,10 @@ def customer_snapshot(customer) -> dict:
             "customer_tax_office": customer.tax_office}
 
 
-def issue_statement(*, statement: Statement, lines: list[StatementLine], now: datetime, by,
-           settings: BillingSettings, tz=None) -> Statement:
-    """Number, total and save ``statement`` with ``lines`` (inside the caller's transaction)."""
+def _set_totals(statement: Statement, lines: Iterable, *, now: datetime, by,
+                settings: BillingSettings, tz=None) -> None:
+    """Fill in everything of an issued ``statement`` but its number: year, totals, VAT
+    breakdown, issue and due dates, status (``lines`` have ``net_amount`` and ``vat_rate``)."""
     totals = statement_totals([(line.net_amount, line.vat_rate) for line in lines])
     local_today = timezone.localtime(now, tz or billing_timezone()).date()
     statement.year = local_today.year
@@ -152,6 +164,12 @@ def issue_statement(*, statement: Statement, lines: list[StatementLine], now: da
         statement.paid_at = now
     else:
         statement.status = Statement.Status.ISSUED
+
+
+def issue_statement(*, statement: Statement, lines: list[StatementLine], now: datetime, by,
+           settings: BillingSettings, tz=None) -> Statement:
+    """Number, total and save ``statement`` with ``lines`` (inside the caller's transaction)."""
+    _set_totals(statement, lines, now=now, by=by, settings=settings, tz=tz)
     statement.number = next_number(series=statement.series, year=statement.year)
     statement._history_user = by
     statement.save()
@@ -165,7 +183,59 @@ def issue_statement(*, statement: Statement, lines: list[StatementLine], now: da
 # --------------------------------------------------------------------------- lines
 
 
-@dataclass(frozen=True)
+class _RunLine(NamedTuple):
+    """A statement line the run writes, as its columns (no model instance: the run writes
+    hundreds of thousands of them)."""
+
+    kind: str
+    ticket_id: int
+    work_entry_id: int | None
+    expense_id: int | None
+    description: str
+    data: dict
+    channel: str
+    minutes: int
+    net_amount: Decimal
+    vat_rate: Decimal
+
+
+# COPY's text format: these characters are written backslash-escaped, NULL as \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n",
+                               "\v": "\\v", "\f": "\\f", "\r": "\\r"})
+
+
+def _copy_field(value) -> str:
+    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+
+
+def _write_run_lines(rows: list[tuple[int, int, _RunLine]]) -> None:
+    """Insert ``(statement_id, position, line)`` rows: on PostgreSQL one COPY, its text
+    written here in one piece (a row at a time through the driver costs several times
+    more), ``bulk_create`` elsewhere."""
+    if connection.vendor != "postgresql":
+        StatementLine.objects.bulk_create(
+            [StatementLine(statement_id=statement_id, position=position, **line._asdict())
+             for statement_id, position, line in rows], batch_size=1000)
+        return
+    table = StatementLine._meta.db_table
+    encoded: dict[int, str] = {}  # an entry's lines share one data dict: encode it once
+    text = "".join(
+        "\t".join((
+            str(statement_id), str(position), line.kind, str(line.ticket_id),
+            _copy_field(line.work_entry_id), _copy_field(line.expense_id), "\\N", "\\N",
+            _copy_field(line.description),
+            encoded.get(id(line.data)) or encoded.setdefault(
+                id(line.data), _copy_field(_dumps(line.data))),
+            _copy_field(line.channel), str(line.minutes), str(line.net_amount),
+            str(line.vat_rate),
+        )) + "\n"
+        for statement_id, position, line in rows)
+    with connection.cursor() as cursor, connection.wrap_database_errors, \
+            cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
+        copy.write(text.encode())
+
+
+@dataclass(slots=True)
 class _EntryRow:
     """The columns of a work entry the statement needs (no model instances: the run reads
     hundreds of thousands of them)."""
@@ -188,12 +258,16 @@ class _EntryRow:
         return f"#{self.ticket_id:06d}"
 
 
-_ENTRY_COLUMNS = ("pk", "ticket_id", "ticket__subject", "channel", "started_at", "ended_at",
-                  "duration_minutes", "out_of_hours_minutes", "is_emergency", "technician_id",
-                  "pricing", "net_amount", "ticket__category")
+# Read for a batch of customers: the customer first, then what ``_EntryRow`` needs.
+_ENTRY_COLUMNS = ("ticket__customer_id", "pk", "ticket_id", "ticket__subject", "channel",
+                  "started_at", "ended_at", "duration_minutes", "out_of_hours_minutes",
+                  "is_emergency", "technician_id", "pricing", "net_amount",
+                  "ticket__category")
+_KINDS = {"work": StatementLine.Kind.WORK, "flat_fee": StatementLine.Kind.FLAT_FEE,
+          "surcharge": StatementLine.Kind.SURCHARGE}
 
 
-def _work_lines(entry: _EntryRow) -> list[StatementLine]:
+def _work_lines(entry: _EntryRow) -> list[_RunLine]:
     """One work (or flat-fee) line per entry and VAT rate, plus its surcharge line (§7).
 
     The lines' net amounts sum to ``entry.net_amount`` exactly: they are the stored
@@ -228,14 +302,12 @@ def _work_lines(entry: _EntryRow) -> list[StatementLine]:
     result = []
     named = False
     for (group, vat_rate), amount in sorted(groups.items()):
-        kind = {"work": StatementLine.Kind.WORK, "flat_fee": StatementLine.Kind.FLAT_FEE,
-                "surcharge": StatementLine.Kind.SURCHARGE}[group]
         # Only the first billing line of the entry names it (the "billed once" guard).
         names_entry = group != "surcharge" and not named
         named = named or names_entry
-        result.append(StatementLine(
-            kind=kind, ticket_id=entry.ticket_id,
-            work_entry_id=entry.pk if names_entry else None,
+        result.append(_RunLine(
+            kind=_KINDS[group], ticket_id=entry.ticket_id,
+            work_entry_id=entry.pk if names_entry else None, expense_id=None,
             description=subject, data=base, channel=entry.channel,
             minutes=minutes[(group, vat_rate)] if group != "surcharge"
             else entry.out_of_hours_minutes,
@@ -244,15 +316,16 @@ def _work_lines(entry: _EntryRow) -> list[StatementLine]:
     return result
 
 
-def _expense_line(expense, tariff) -> StatementLine:
+def _expense_line(expense, tariff) -> _RunLine:
     # Every kind, the §9 out-of-base fee too, is priced by the rules engine.
     priced = price_expense(expense.kind, expense.amount, tariff=tariff, on=expense.incurred_on)
-    return StatementLine(
-        kind=StatementLine.Kind.EXPENSE, ticket_id=expense.ticket_id, expense=expense,
+    return _RunLine(
+        kind=StatementLine.Kind.EXPENSE, ticket_id=expense.ticket_id, work_entry_id=None,
+        expense_id=expense.pk,
         description=(expense.description or f"{expense.ticket.reference}")[:300],
         data={"expense_kind": expense.kind, "incurred_on": expense.incurred_on.isoformat(),
               "ticket_ref": expense.ticket.reference},
-        net_amount=priced.amount, vat_rate=priced.vat_rate,
+        channel="", minutes=0, net_amount=priced.amount, vat_rate=priced.vat_rate,
     )
 
 
@@ -327,79 +400,138 @@ def _accepted_quote_tickets(ticket_ids: Iterable[int]) -> set[int]:
                .values_list("ticket_id", flat=True))
 
 
-def _bill_customer(*, customer_id: int, ctx: _RunContext,
-                   customer_snapshot: dict | None = None) -> _CustomerResult:
-    """Bill one customer in one transaction, under the per-customer lock."""
+def _lock_entries(entry_ids: list[int], now: datetime) -> int:
+    """``locked_at = now`` on those of ``entry_ids`` still unlocked, in one UPDATE; returns
+    how many. (PostgreSQL gets the ids as one array, not thousands of parameters.)"""
+    if connection.vendor != "postgresql":
+        return sum(WorkEntry.objects.filter(pk__in=entry_ids[i:i + 10_000],
+                                            locked_at__isnull=True).update(locked_at=now)
+                   for i in range(0, len(entry_ids), 10_000))
+    table = WorkEntry._meta.db_table
+    # The table name comes from the model's meta and every value is bound: no user input.
+    sql = (f"UPDATE {table} SET locked_at = %s "  # noqa: S608  # nosec B608
+           "WHERE id = ANY(%s::bigint[]) AND locked_at IS NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, "{" + ",".join(map(str, entry_ids)) + "}"])
+        return cursor.rowcount
+
+
+def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
+                    snapshots: dict[int, dict]) -> list[_CustomerResult]:
+    """Bill a batch of customers (ascending ids) in one transaction, under their locks."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # A run is idempotent and re-runnable: it need not wait for each customer's WAL
-            # flush. A crash may lose the last few committed customers (all of each or none,
+            # A run is idempotent and re-runnable: it need not wait for each batch's WAL
+            # flush. A crash may lose the last few committed batches (all of each or none,
             # counters included, so numbers stay gapless); rerunning bills them.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        customer_lock(customer_id=customer_id, ensure=customer_snapshot is None)
-        rows = list(_unbilled_entries(ctx).filter(ticket__customer_id=customer_id)
-                    .order_by("ticket_id", "started_at", "id").values_list(*_ENTRY_COLUMNS))
-        expenses = []
-        if customer_id in ctx.with_expenses:
-            expenses = list(_unbilled_expenses(ctx).filter(ticket__customer_id=customer_id)
-                            .select_related("ticket").order_by("ticket_id", "incurred_on", "id"))
+        # The per-customer locks (the customers' HourBank rows, created by the caller), in
+        # id order as every run takes them; what is read below is read after them.
+        list(HourBank.objects.select_for_update().filter(customer_id__in=customer_ids)
+             .order_by("customer_id").values_list("pk", flat=True))
+        rows = (_unbilled_entries(ctx).filter(ticket__customer_id__in=customer_ids)
+                .order_by("ticket__customer_id", "ticket_id", "started_at", "id")
+                .values_list(*_ENTRY_COLUMNS))
+        entries_of = {cid: list(group) for cid, group in groupby(rows, key=lambda r: r[0])}
+        expenses_of: dict[int, list] = defaultdict(list)
+        if with_expenses := [cid for cid in customer_ids if cid in ctx.with_expenses]:
+            for expense in (_unbilled_expenses(ctx).filter(ticket__customer_id__in=with_expenses)
+                            .select_related("ticket")
+                            .order_by("ticket__customer_id", "ticket_id", "incurred_on", "id")):
+                expenses_of[expense.ticket.customer_id].append(expense)
         # §10: out-of-scope work waits for its accepted quote.
-        oos = {r[1] for r in rows if r[12] in Ticket.OUT_OF_SCOPE_CATEGORIES}
-        oos |= {x.ticket_id for x in expenses
+        oos = {r[2] for rows_ in entries_of.values() for r in rows_
+               if r[13] in Ticket.OUT_OF_SCOPE_CATEGORIES}
+        oos |= {x.ticket_id for xs in expenses_of.values() for x in xs
                 if x.ticket.category in Ticket.OUT_OF_SCOPE_CATEGORIES}
         waiting = oos - (_accepted_quote_tickets(oos) if oos else set())
-        notes = []
-        for ticket_id in sorted(waiting):
-            notes.append({"key": "waiting_quote", "customer": customer_id, "ticket": ticket_id,
-                          "entries": sum(1 for r in rows if r[1] == ticket_id),
-                          "expenses": sum(1 for x in expenses if x.ticket_id == ticket_id)})
-        if waiting:
-            rows = [r for r in rows if r[1] not in waiting]
-            expenses = [x for x in expenses if x.ticket_id not in waiting]
-        if not rows and not expenses:
-            return _CustomerResult(None, notes)
-        entries = [_EntryRow(pk=r[0], ticket_id=r[1], ticket_subject=r[2], channel=r[3],
-                             started_at=r[4], ended_at=r[5], duration_minutes=r[6],
-                             out_of_hours_minutes=r[7], is_emergency=r[8],
-                             technician=ctx.technician_name(r[9]), pricing=r[10],
-                             net_amount=r[11]) for r in rows]
-        by_ticket: dict[int, list] = defaultdict(list)
-        for entry in entries:
-            by_ticket[entry.ticket_id].append(entry)
-        for expense in expenses:
-            by_ticket[expense.ticket_id].append(expense)
-        lines: list[StatementLine] = []
-        for ticket_id in sorted(by_ticket):
-            for item in by_ticket[ticket_id]:
-                if isinstance(item, _EntryRow):
-                    lines.extend(_work_lines(item))
-                else:
-                    lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
-        if customer_snapshot is None:
-            customer_snapshot = customer_snapshot(Customer.objects.get(pk=customer_id))
-        statement = Statement(
-            kind=Statement.Kind.PERIOD, series=ctx.settings.statement_series,
-            customer_id=customer_id, period_start=ctx.period_start,
-            period_end=ctx.period_end, billing_run=ctx.run, **customer_snapshot)
-        issue_statement(statement=statement, lines=lines, now=ctx.now, by=ctx.by,
-               settings=ctx.settings, tz=ctx.tz)
-        # Lock exactly what was billed (by primary key, still unlocked: a count that does
-        # not match means someone else billed them, and the customer is rolled back).
-        locked = 0
-        entry_ids = [e.pk for e in entries]
-        for i in range(0, len(entry_ids), 2000):
-            locked += WorkEntry.objects.filter(pk__in=entry_ids[i:i + 2000],
-                                               locked_at__isnull=True).update(locked_at=ctx.now)
+
+        results: list[_CustomerResult] = []
+        billed: list[tuple[Statement, list[_RunLine]]] = []
+        entry_ids: list[int] = []
+        expense_ids: list[int] = []
+        for customer_id in customer_ids:
+            customer_rows = entries_of.get(customer_id, [])
+            expenses = expenses_of.get(customer_id, [])
+            notes = [{"key": "waiting_quote", "customer": customer_id, "ticket": ticket_id,
+                      "entries": sum(1 for r in customer_rows if r[2] == ticket_id),
+                      "expenses": sum(1 for x in expenses if x.ticket_id == ticket_id)}
+                     for ticket_id in sorted(waiting & ({r[2] for r in customer_rows}
+                                                        | {x.ticket_id for x in expenses}))]
+            if notes:
+                customer_rows = [r for r in customer_rows if r[2] not in waiting]
+                expenses = [x for x in expenses if x.ticket_id not in waiting]
+            if not customer_rows and not expenses:
+                results.append(_CustomerResult(None, notes))
+                continue
+            by_ticket: dict[int, list] = defaultdict(list)
+            for r in customer_rows:
+                by_ticket[r[2]].append(_EntryRow(
+                    pk=r[1], ticket_id=r[2], ticket_subject=r[3], channel=r[4],
+                    started_at=r[5], ended_at=r[6], duration_minutes=r[7],
+                    out_of_hours_minutes=r[8], is_emergency=r[9],
+                    technician=ctx.technician_name(r[10]), pricing=r[11], net_amount=r[12]))
+            for expense in expenses:
+                by_ticket[expense.ticket_id].append(expense)
+            lines: list[_RunLine] = []
+            for ticket_id in sorted(by_ticket):
+                for item in by_ticket[ticket_id]:
+                    if isinstance(item, _EntryRow):
+                        lines.extend(_work_lines(item))
+                    else:
+                        lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
+            snapshot = snapshots.get(customer_id) or customer_snapshot(
+                Customer.objects.get(pk=customer_id))
+            statement = Statement(
+                kind=Statement.Kind.PERIOD, series=ctx.settings.statement_series,
+                customer_id=customer_id, period_start=ctx.period_start,
+                period_end=ctx.period_end, billing_run=ctx.run, **snapshot)
+            _set_totals(statement, lines, now=ctx.now, by=ctx.by, settings=ctx.settings,
+                        tz=ctx.tz)
+            statement._history_user = ctx.by
+            billed.append((statement, lines))
+            entry_ids.extend(r[1] for r in customer_rows)
+            expense_ids.extend(x.pk for x in expenses)
+            results.append(_CustomerResult(statement, notes))
+        if not billed:
+            return results
+
+        # Lock exactly what is billed (by primary key, still unlocked: a count that does
+        # not match means someone else billed them, and the batch is rolled back).
+        locked = _lock_entries(entry_ids, ctx.now)
         locked_expenses = 0
-        if expenses:
+        if expense_ids:
             locked_expenses = Expense.objects.filter(
-                pk__in=[x.pk for x in expenses], locked_at__isnull=True).update(
-                locked_at=ctx.now)
-        if locked != len(entries) or locked_expenses != len(expenses):
-            # Someone billed or added these meanwhile: roll the customer back (never twice).
+                pk__in=expense_ids, locked_at__isnull=True).update(locked_at=ctx.now)
+        if locked != len(entry_ids) or locked_expenses != len(expense_ids):
+            # Someone billed or added these meanwhile: roll the batch back (never twice).
             raise RuntimeError("work entries changed during the billing run")
-        return _CustomerResult(statement, notes)
+
+        # The statements and their lines, first as drafts without a number: the counter
+        # row, once taken, stays locked until the commit (other batches wait for it), so
+        # everything that need not hold it comes before, the lines' deferred foreign-key
+        # checks too.
+        statements = [statement for statement, _ in billed]
+        statuses = [statement.status for statement in statements]
+        for statement in statements:
+            statement.status = Statement.Status.DRAFT
+        Statement.objects.bulk_create(statements)
+        _write_run_lines([(statement.pk, position, line) for statement, lines in billed
+                          for position, line in enumerate(lines, start=1)])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The batch's numbers in one step (consecutive, in customer order; one run's
+        # statements share series and year), then issued, and their history.
+        first = next_number(series=statements[0].series, year=statements[0].year,
+                            count=len(statements))
+        for offset, (statement, status) in enumerate(zip(statements, statuses, strict=True)):
+            statement.number = first + offset
+            statement.status = status
+        Statement.objects.bulk_update(statements, ["number", "status"])
+        Statement.history.bulk_history_create(statements, default_user=ctx.by)
+        return results
 
 
 def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
@@ -407,10 +539,10 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
     """Bill the period for every customer (or one): idempotent and safe to run concurrently.
 
     ``by`` is the manager who started it, or ``None`` for the scheduled monthly task.
-    Customers are read in chunks (keyset on the id), so memory does not grow with them.
-    ``workers`` > 1 bills customers of a chunk in that many threads, each with its own
-    database connection (PostgreSQL only; the per-customer lock and the counter row keep it
-    exactly as safe as two runs started at once).
+    Customers are read in chunks (keyset on the id) and billed in batches, so memory does
+    not grow with them. ``workers`` > 1 bills the batches of a chunk in that many threads,
+    each with its own database connection (PostgreSQL only; the per-customer locks and the
+    counter row keep it exactly as safe as two runs started at once).
     """
     if by is not None:
         ensure_manager(by, RUN_ONLY_MANAGERS)
@@ -444,9 +576,9 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
         def bill(part: list[int], *, in_thread: bool,
                  snapshots: dict = snapshots) -> list[_CustomerResult]:
             try:
-                return [with_lock_retry(lambda cid=cid: _bill_customer(
-                    customer_id=cid, ctx=ctx, customer_snapshot=snapshots.get(cid)))
-                    for cid in part]
+                return [result for i in range(0, len(part), BATCH)
+                        for result in with_lock_retry(lambda i=i: _bill_customers(
+                            customer_ids=part[i:i + BATCH], ctx=ctx, snapshots=snapshots))]
             finally:
                 if in_thread:
                     connection.close()
