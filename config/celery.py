@@ -31,6 +31,8 @@ BEAT_JOBS: dict[str, Job] = {
     # The fee of each contract year as it starts (§4); idempotent, so a few times a day.
     "billing-contract-fees": Job("supportdesk.billing.tasks.contract_fees_task",
                                  "billing.contract_fees", 6 * 3600.0),
+    "form-tokens-purge": Job("supportdesk.common.tasks.form_tokens_purge_task",
+                             "common.form_tokens_purge", 24 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
 }

@@ -15,12 +15,14 @@ forms whose effect spans several rows.
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Generic, TypeVar
 
 from django.contrib import messages
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
@@ -132,3 +134,11 @@ def replay_response(request, outcome: Outcome, fallback: str):
     """A repeat: say nothing was done twice and show the first result (or ``fallback``)."""
     messages.info(request, ALREADY_DONE if outcome.reference else UNDER_WAY)
     return redirect(outcome.reference or fallback)
+
+
+def form_tokens_purge(*, now=None) -> int:
+    """Delete the claims older than :data:`MAX_AGE`: their tokens are refused by
+    :func:`verify` anyway, so a late repeat still writes nothing. Returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=MAX_AGE)
+    deleted, _rows = FormToken.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
