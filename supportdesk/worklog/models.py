@@ -109,6 +109,12 @@ class Expense(TimeStampedModel):
         "worklog.Visit", on_delete=models.PROTECT, null=True, blank=True,
         related_name="expenses",
     )
+    # §9 costs the entry service books for an on-site entry out of town: an edit of the
+    # entry replaces them and a delete removes them (never billed twice).
+    work_entry = models.ForeignKey(
+        WorkEntry, verbose_name=_("work entry"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="expenses",
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(
         _("amount (€)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from supportdesk.domain.money import format_eur
+from supportdesk.domain.pricing import ExpenseKind
 from supportdesk.worklog.models import WorkEntry
-from supportdesk.worklog.services.entries import PricedEntry
+from supportdesk.worklog.services.entries import OUT_OF_TOWN_LABELS, PricedEntry
 
 _ZERO = Decimal("0.00")
 
@@ -39,6 +40,21 @@ def price_parts(*, allowance_minutes: int, bank_minutes: int, net_amount: Decima
     return parts
 
 
+def out_of_town_parts(costs, *, lang: str) -> list[str]:
+    """The §9 costs of an on-site entry out of town (``OutOfTownCost.to_dict()`` rows), one
+    phrase each: "Travel (§9), 240 km round trip: 96,00 €"."""
+    parts = []
+    for cost in costs:
+        label = OUT_OF_TOWN_LABELS[ExpenseKind(cost["kind"])]
+        amount = format_eur(Decimal(cost["amount"]), lang)
+        if cost.get("round_trip_km"):
+            parts.append(_("%(label)s, %(km)s km round trip: %(amount)s")
+                         % {"label": label, "km": cost["round_trip_km"], "amount": amount})
+        else:
+            parts.append(_("%(label)s: %(amount)s") % {"label": label, "amount": amount})
+    return parts
+
+
 def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
     """JSON-ready summary of a preview (the live price shown while an entry is typed)."""
     lang = (lang or "el")[:2]
@@ -59,8 +75,10 @@ def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
                         % {"minutes": priced.bank_left_after})
         if priced.is_out_of_scope:
             left.append(_("out of scope (§10): billed only under a separately accepted quote"))
+        costs = [cost.to_dict() for cost in priced.out_of_town]
+        town = out_of_town_parts(costs, lang=lang)
         return {
-            "label": " · ".join(parts),
+            "label": " · ".join(parts + town),
             "notes": left,
             "parts": parts,
             "minutes": priced.minutes,
@@ -72,6 +90,10 @@ def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
             "net_amount": str(priced.net_amount),
             "net_amount_display": format_eur(priced.net_amount, lang),
             "is_surcharged": surcharged,
+            "out_of_town": [{**cost, "label": phrase} for cost, phrase in zip(costs, town,
+                                                                              strict=True)],
+            "out_of_town_amount": str(priced.out_of_town_amount),
+            "out_of_town_amount_display": format_eur(priced.out_of_town_amount, lang),
         }
 
 
@@ -79,9 +101,10 @@ def entry_price_label(entry: WorkEntry, *, lang: str) -> str:
     """The same phrases for a saved entry, from its stored pricing snapshot."""
     lang = (lang or "el")[:2]
     with override(lang):
+        pricing = entry.pricing or {}
         return " · ".join(price_parts(
             allowance_minutes=entry.allowance_drawn_minutes,
             bank_minutes=entry.bank_drawn_minutes, net_amount=entry.net_amount,
             out_of_hours_minutes=entry.out_of_hours_minutes,
-            is_surcharged=_has_surcharge((entry.pricing or {}).get("lines", ())), lang=lang,
-        ))
+            is_surcharged=_has_surcharge(pricing.get("lines", ())), lang=lang,
+        ) + out_of_town_parts(pricing.get("out_of_town", ()), lang=lang))

@@ -49,6 +49,8 @@ from supportdesk.domain.pricing import (
     PricedWork,
     WorkItem,
     expense_default_amount,
+    out_of_town_proposal,
+    price_expense,
     price_flat_fee,
     price_work,
 )
@@ -105,8 +107,36 @@ UPDATABLE_FIELDS = frozenset(
 
 T = TypeVar("T")
 
+# The §9 costs of an on-site entry out of town, in the order they are shown and booked.
+OUT_OF_TOWN_LABELS = {
+    ExpenseKind.OUT_OF_BASE: _("Out-of-base fee (§9)"),
+    ExpenseKind.TRAVEL: _("Travel (§9)"),
+    ExpenseKind.LODGING: _("Lodging for one person (§9)"),
+}
+
 
 # --------------------------------------------------------------------------- what it costs
+
+
+@dataclass(frozen=True)
+class OutOfTownCost:
+    """One §9 cost of an on-site entry at a customer out of town, priced by the engine.
+
+    ``round_trip_km`` is set when travel is the tariff's rate per km for the round trip;
+    ``is_given`` when the amount was given (at cost, or confirmed at a visit's completion)
+    rather than proposed by the tariff, so an edit keeps it.
+    """
+
+    kind: str
+    amount: Decimal
+    vat_rate: Decimal
+    round_trip_km: Decimal | None = None
+    is_given: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "amount": str(self.amount), "vat_rate": str(self.vat_rate),
+                "round_trip_km": None if self.round_trip_km is None
+                else str(self.round_trip_km), "is_given": self.is_given}
 
 
 def _from_work(name: str) -> property:
@@ -138,6 +168,7 @@ class PricedEntry:
     flat_fee: Decimal | None = None
     is_out_of_scope: bool = False
     contract_year: int | None = None
+    out_of_town: tuple[OutOfTownCost, ...] = ()
 
     minutes = _from_work("minutes")
     rounded_minutes = _from_work("rounded_minutes")
@@ -152,6 +183,11 @@ class PricedEntry:
     @cached_property
     def lines(self) -> tuple[dict[str, Any], ...]:
         return tuple(_line_dict(line) for line in self.work.lines)
+
+    @property
+    def out_of_town_amount(self) -> Decimal:
+        """The §9 costs (net), booked as expenses beside the work's ``net_amount``."""
+        return sum((cost.amount for cost in self.out_of_town), Decimal("0.00"))
 
     @property
     def allowance_left_after(self) -> int | None:
@@ -184,11 +220,15 @@ class PricedEntry:
             "bank_left_after": self.bank_left_after,
             "is_out_of_scope": self.is_out_of_scope,
             "lines": list(self.lines),
+            "out_of_town": [cost.to_dict() for cost in self.out_of_town],
+            "out_of_town_amount": str(self.out_of_town_amount),
         }
 
     def snapshot(self) -> dict[str, Any]:
-        """The ``WorkEntry.pricing`` JSON: enough to explain the charge line by line."""
-        return {
+        """The ``WorkEntry.pricing`` JSON: enough to explain the charge line by line (the
+        §9 costs, when there are any, under ``out_of_town``: shown, never billed from here;
+        the billing run bills their ``Expense`` rows)."""
+        data = {
             "tier": self.tier, "contract_id": self.contract_id,
             "contract_year": self.contract_year, "tariff_version": self.tariff_version,
             "rounded_minutes": self.rounded_minutes,
@@ -197,6 +237,9 @@ class PricedEntry:
             "flat_fee": None if self.flat_fee is None else str(self.flat_fee),
             "lines": list(self.lines),
         }
+        if self.out_of_town:
+            data["out_of_town"] = [cost.to_dict() for cost in self.out_of_town]
+        return data
 
 
 def _line_dict(line) -> dict[str, Any]:
@@ -300,9 +343,70 @@ def _context(*, ticket, started_at: datetime) -> _Context:
                     contract=contract, tier=str(tier), local_day=local_day)
 
 
+def _out_of_town_costs(*, ticket, channel: str, ctx: _Context,
+                       given: dict[str, Decimal | None]) -> tuple[OutOfTownCost, ...]:
+    """§9: an on-site entry at a customer out of town costs the out-of-base fee, the round
+    trip (at the tariff's rate per km, or at cost when given) and lodging for one person
+    (at cost, when given); the engine's ``out_of_town_proposal`` proposes the first two.
+    Any other entry costs none. A given amount of 0 leaves that cost out."""
+    customer = ticket.customer
+    if channel != Channel.ONSITE or not customer.is_out_of_town:
+        return ()
+    proposal = out_of_town_proposal(customer.distance_km, tariff=ctx.tariff, on=ctx.local_day)
+    proposed = {ExpenseKind.OUT_OF_BASE: proposal.out_of_base_fee,
+                ExpenseKind.TRAVEL: proposal.travel, ExpenseKind.LODGING: None}
+    costs = []
+    for kind in OUT_OF_TOWN_LABELS:
+        amount = given.get(kind.value)
+        is_given = amount is not None
+        if not is_given:
+            amount = proposed[kind]
+        if amount is None or amount == 0:
+            continue
+        line = price_expense(kind, amount, tariff=ctx.tariff, on=ctx.local_day)
+        km = proposal.round_trip_km if kind is ExpenseKind.TRAVEL and not is_given else None
+        costs.append(OutOfTownCost(kind=kind.value, amount=line.amount, vat_rate=line.vat_rate,
+                                   round_trip_km=km, is_given=is_given))
+    return tuple(costs)
+
+
+def _given_costs(*, travel=None, lodging=None, out_of_base_fee=None) -> dict[str, Decimal | None]:
+    return {ExpenseKind.TRAVEL.value: amount_or_none(travel, EXPENSE_BAD_AMOUNT),
+            ExpenseKind.LODGING.value: amount_or_none(lodging, EXPENSE_BAD_AMOUNT),
+            ExpenseKind.OUT_OF_BASE.value: amount_or_none(out_of_base_fee, EXPENSE_BAD_AMOUNT)}
+
+
+def _costs_given_before(entry: WorkEntry) -> dict[str, Decimal | None]:
+    """The §9 amounts an entry was given (kept by an edit; the proposed ones are redone)."""
+    return {cost["kind"]: Decimal(cost["amount"])
+            for cost in (entry.pricing or {}).get("out_of_town", []) if cost.get("is_given")}
+
+
+def _book_out_of_town(*, entry: WorkEntry, priced: PricedEntry, by, visit=None) -> None:
+    """Record the entry's §9 costs as its expenses, replacing the unbilled ones it had (same
+    transaction as the entry: an edit never doubles them; the billing run bills each once)."""
+    old = list(Expense.objects.select_for_update().filter(work_entry=entry,
+                                                          locked_at__isnull=True))
+    # A visit's costs stay linked to it through an edit.
+    visit_id = visit.pk if visit is not None else next(
+        (x.visit_id for x in old if x.visit_id), None)
+    for expense in old:
+        expense._history_user = by
+        expense.delete()
+    day = entry.started_at.astimezone(calendar_get_default().tz).date()
+    for cost in priced.out_of_town:
+        expense = Expense(ticket_id=entry.ticket_id, visit_id=visit_id, work_entry=entry,
+                          kind=cost.kind, amount=cost.amount, incurred_on=day,
+                          description=str(OUT_OF_TOWN_LABELS[ExpenseKind(cost.kind)]),
+                          created_by=by)
+        expense._history_user = by
+        expense.save()
+
+
 def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: datetime,
            flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
-           bank_left: int | None, contract_year: int | None) -> PricedEntry:
+           bank_left: int | None, contract_year: int | None,
+           given: dict[str, Decimal | None] | None = None) -> PricedEntry:
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
     # Elapsed minutes as the engine counts them: a started minute is worked, in absolute
@@ -327,6 +431,8 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
         channel=channel, kind=kind, is_emergency=is_emergency,
         allowance_left_minutes=allowance_left, bank_left_minutes=bank_left, flat_fee=fee,
         is_out_of_scope=out_of_scope, contract_year=contract_year,
+        out_of_town=_out_of_town_costs(ticket=ticket, channel=channel, ctx=ctx,
+                                       given=given or {}),
     )
 
 
@@ -355,8 +461,11 @@ def _pools(*, ticket, channel: str, kind: str, ctx: _Context, bank, lock: bool, 
 
 def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: datetime,
                        kind: str = WorkKind.SUPPORT, flat_fee=None,
-                       entry: WorkEntry | None = None) -> PricedEntry:
-    """Price a would-be entry without writing anything (the form's live preview).
+                       entry: WorkEntry | None = None, travel=None,
+                       lodging=None) -> PricedEntry:
+    """Price a would-be entry without writing anything (the form's live preview), with its
+    §9 costs when it is on site at a customer out of town (``travel`` and ``lodging`` at
+    cost, when given).
 
     Pass ``entry`` when previewing an edit: the minutes it already holds count as free.
     """
@@ -365,6 +474,9 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
     _check_span(started_at, ended_at)
     check_not_in_future(ended_at)  # the live preview says so before the technician saves
     fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
+    given = {**(_costs_given_before(entry) if entry is not None else {}),
+             **{k: v for k, v in _given_costs(travel=travel, lodging=lodging).items()
+                if v is not None}}
     ctx = _context(ticket=ticket, started_at=started_at)
     bank = HourBank.objects.filter(customer_id=ticket.customer_id).first()
     held = minutes_held_by_entry(entry)
@@ -378,7 +490,7 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
                                                 held=held)
     return _price(ticket=ticket, channel=channel, kind=kind, started_at=started_at,
                   ended_at=ended_at, flat_fee=fee, ctx=ctx, allowance_left=allowance_left,
-                  bank_left=bank_left, contract_year=year)
+                  bank_left=bank_left, contract_year=year, given=given)
 
 
 def _apply(entry: WorkEntry, priced: PricedEntry) -> None:
@@ -393,7 +505,8 @@ def _apply(entry: WorkEntry, priced: PricedEntry) -> None:
     entry.pricing = priced.snapshot()
 
 
-def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedEntry, Any]:
+def _price_locked(*, entry: WorkEntry, bank, by,
+                  given: dict[str, Decimal | None] | None = None) -> tuple[PricedEntry, Any]:
     """Price ``entry`` on the locked pools: (priced work, allowance balance row or None)."""
     ticket = entry.ticket
     ctx = _context(ticket=ticket, started_at=entry.started_at)
@@ -403,7 +516,7 @@ def _price_locked(*, entry: WorkEntry, bank, by) -> tuple[PricedEntry, Any]:
     priced = _price(ticket=ticket, channel=entry.channel, kind=entry.kind,
                     started_at=entry.started_at, ended_at=entry.ended_at,
                     flat_fee=entry.flat_fee, ctx=ctx, allowance_left=allowance_left,
-                    bank_left=bank_left, contract_year=year)
+                    bank_left=bank_left, contract_year=year, given=given)
     return priced, balance
 
 
@@ -424,7 +537,8 @@ def _same_request(entry: WorkEntry, **values) -> bool:
 def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
                       ended_at: datetime, kind: str = WorkKind.SUPPORT, description: str = "",
                       flat_fee=None, by, idempotency_key: str | None = None,
-                      confirm_overlap: bool = False) -> WorkEntry:
+                      confirm_overlap: bool = False, travel=None, lodging=None,
+                      out_of_base_fee=None, visit=None) -> WorkEntry:
     """Record measured work (§8), priced and drawn from the ledgers, all or nothing.
 
     ``idempotency_key`` (a form token): a replay with the same values returns the first
@@ -432,6 +546,9 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     Work ending in the future is refused (``check_not_in_future``), and so is work that
     overlaps another entry of the technician, unless ``by`` is a manager who confirms it
     (``confirm_overlap``): docs/rules.md "Time is what was worked".
+    On site at a customer out of town (§9) the entry books its out-of-base fee, travel for
+    the round trip and lodging as expenses (``travel``, ``lodging``, ``out_of_base_fee``:
+    amounts given instead of the tariff's proposal; 0 leaves one out; ``visit`` links them).
     """
     ensure_staff(by, ENTRY_ONLY_STAFF)
     ensure_staff(technician, ENTRY_TECHNICIAN_NOT_STAFF)
@@ -440,6 +557,7 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
     _check_span(started_at, ended_at)
     check_not_in_future(ended_at)
     fee = amount_or_none(flat_fee, ENTRY_BAD_FLAT_FEE)
+    given = _given_costs(travel=travel, lodging=lodging, out_of_base_fee=out_of_base_fee)
     description = clean_text(description).strip()
     key = (clean_text(idempotency_key).strip()[:64] or None) if idempotency_key else None
     request = {"ticket_id": ticket.pk, "technician_id": technician.pk, "channel": channel,
@@ -460,12 +578,13 @@ def work_entry_create(*, ticket, technician, channel: str, started_at: datetime,
                               description=description, idempotency_key=key)
             _lock_technician(technician)
             confirmed = _check_no_overlap(entry=entry, by=by, confirm_overlap=confirm_overlap)
-            priced, balance = _price_locked(entry=entry, bank=bank, by=by)
+            priced, balance = _price_locked(entry=entry, bank=bank, by=by, given=given)
             _apply(entry, priced)
             entry.full_clean(exclude=["idempotency_key"])
             entry._history_user = by
             entry.save()
             _draw(entry=entry, priced=priced, balance=balance, bank=bank, by=by)
+            _book_out_of_town(entry=entry, priced=priced, by=by, visit=visit)
             _event(entry, by, overlap_confirmed=confirmed)
             return entry
 
@@ -528,12 +647,14 @@ def work_entry_update(*, entry: WorkEntry, by, confirm_overlap: bool = False,
                 _lock_technician(current.technician)
                 _check_no_overlap(entry=current, by=by, confirm_overlap=confirm_overlap)
             ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
-            priced, balance = _price_locked(entry=current, bank=bank, by=by)
+            priced, balance = _price_locked(entry=current, bank=bank, by=by,
+                                            given=_costs_given_before(current))
             _apply(current, priced)
             current.full_clean(exclude=["idempotency_key"])
             current._history_user = by
             current.save()
             _draw(entry=current, priced=priced, balance=balance, bank=bank, by=by)
+            _book_out_of_town(entry=current, priced=priced, by=by)
             return current
 
     updated = with_lock_retry(run)
@@ -560,6 +681,9 @@ def work_entry_delete(*, entry: WorkEntry, by) -> None:
             if current.statement_lines.exists():
                 raise ApplicationError(ENTRY_ON_STATEMENT, code="on_statement")
             ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
+            for expense in Expense.objects.filter(work_entry=current, locked_at__isnull=True):
+                expense._history_user = by
+                expense.delete()  # its §9 costs go with it (billed ones stay)
             current._history_user = by
             current.delete()
 
