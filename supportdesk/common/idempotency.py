@@ -84,11 +84,9 @@ def run_once(token: str | None, *, user, scope: str, parts: tuple = (),
     ``atomic``: claim and write in one transaction (the write's own ``atomic`` blocks nest
     in it). ``atomic=False`` is for a write made of many transactions (the billing run):
     the claim is committed first, then the write runs; if it fails the claim is released.
-    An empty ``token`` (a client that sends none, as before) runs ``write`` unguarded.
+    A post without a token (an old page, a script) is refused like a bad one: every form
+    that moves money renders one.
     """
-    if not token:
-        result = write()
-        return Outcome(result, reference(result), False)
     key = verify(token, user=user, scope=scope, parts=parts)
     full_scope = _scope(scope, *parts)[:200]
 

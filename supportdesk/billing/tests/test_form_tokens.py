@@ -94,7 +94,8 @@ def test_a_token_of_another_user_or_form_is_refused(config, manager_client, org_
     for token in (idempotency.issue(other, "billing.prepaid", org_a.pk),  # another user
                   idempotency.issue(other, "billing.prepaid", org_b.pk),
                   _token(manager_client.get(_prepaid_url(org_b))),  # another customer's form
-                  "forged-token"):
+                  "forged-token",
+                  ""):  # none at all (an old page, a script): refused too
         response = manager_client.post(_prepaid_url(org_a), {**data, "form_token": token})
         assert response.status_code == 200
         assert str(idempotency.TOKEN_INVALID) in response.content.decode()

@@ -3,6 +3,7 @@
 import pytest
 
 from supportdesk.billing.models import Statement
+from supportdesk.common.tests.helpers import page_form_token
 from supportdesk.entitlements.models import BankLedgerEntry, PrepaidPurchase
 
 pytestmark = pytest.mark.django_db
@@ -11,8 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_manager_sells_hours_which_credit_the_bank_and_issue_a_statement(config, client,
                                                                           manager, org_a):
     client.force_login(manager)
-    response = client.post(f"/billing/customers/{org_a.pk}/prepaid/",
-                           {"hours": "3", "on": "2026-11-20"})
+    url = f"/billing/customers/{org_a.pk}/prepaid/"
+    response = client.post(url, {"hours": "3", "on": "2026-11-20",
+                                 "form_token": page_form_token(client, url)})
     assert response.status_code == 302
     purchase = PrepaidPurchase.objects.get(customer=org_a)
     assert purchase.hours == 3

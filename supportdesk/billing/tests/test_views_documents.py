@@ -18,6 +18,7 @@ from supportdesk.billing import documents
 from supportdesk.billing.models import BillingRun, HoldOverride, Statement
 from supportdesk.billing.services import billing_run
 from supportdesk.billing.tasks import monthly_billing_run
+from supportdesk.common import idempotency
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.tests.factories import TicketFactory
@@ -158,9 +159,12 @@ def test_technician_reads_but_cannot_credit_or_run(issued, client, technician):
 
 def test_manager_credits_through_the_page(issued, client, manager):
     _login(client, manager)
-    response = client.post(reverse("billing:credit", args=[issued.pk]), {"reason": ""})
+    token = idempotency.issue(manager, "billing.credit", issued.pk)
+    response = client.post(reverse("billing:credit", args=[issued.pk]),
+                           {"reason": "", "form_token": token})
     assert response.status_code == 302 and Statement.objects.count() == 1
-    client.post(reverse("billing:credit", args=[issued.pk]), {"reason": "Διπλοχρέωση"})
+    client.post(reverse("billing:credit", args=[issued.pk]),
+                {"reason": "Διπλοχρέωση", "form_token": token})
     assert Statement.objects.filter(kind="credit", credits=issued).count() == 1
 
 
@@ -174,13 +178,15 @@ def test_hold_override_form_needs_a_reason(issued, client, manager, org_a):
 def test_manager_runs_billing_from_the_page_and_bad_dates_change_nothing(config, client,
                                                                         manager):
     _login(client, manager)
-    client.post(reverse("billing:run"), {"period_start": "x", "period_end": "2026-11-30"})
+    token = idempotency.issue(manager, "billing.run")
+    client.post(reverse("billing:run"), {"period_start": "x", "period_end": "2026-11-30",
+                                         "form_token": token})
     client.post(reverse("billing:run"), {"period_start": "2026-11-30",
-                                         "period_end": "2026-11-01"})
+                                         "period_end": "2026-11-01", "form_token": token})
 
     assert not BillingRun.objects.exists()
     client.post(reverse("billing:run"), {"period_start": "2026-11-01",
-                                         "period_end": "2026-11-30"})
+                                         "period_end": "2026-11-30", "form_token": token})
     assert BillingRun.objects.count() == 1
 
 

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from supportdesk.billing.models import Quote
 from supportdesk.billing.services.quotes import QUOTE_NOT_PROPOSED
+from supportdesk.common.tests.helpers import page_form_token
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +18,13 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def _decide(client, quote, decision):
-    return client.post(f"/portal/quotes/{quote.pk}/decide/", {"decision": decision},
+def _token(client, quote) -> str:
+    return page_form_token(client, f"/portal/requests/{quote.ticket_id}/")
+
+
+def _decide(client, quote, decision, token=None):
+    return client.post(f"/portal/quotes/{quote.pk}/decide/",
+                       {"decision": decision, "form_token": token or _token(client, quote)},
                        follow=True)
 
 
@@ -29,7 +35,8 @@ def test_customer_accepts_its_own_quote_in_the_portal(own_quote, own_request, cu
     page = portal_client.get(f"/portal/requests/{own_request.pk}/").content.decode()
     assert "Καθαρισμός ιών a" in page
     response = portal_client.post(f"/portal/quotes/{own_quote.pk}/decide/",
-                                  {"decision": "accept"})
+                                  {"decision": "accept",
+                                   "form_token": _token(portal_client, own_quote)})
     assert response.status_code == 302
     quote = Quote.objects.get(pk=own_quote.pk)
     assert quote.status == Quote.Status.ACCEPTED
@@ -65,11 +72,13 @@ def test_customer_declines_its_own_quote(own_quote, customer_a, portal_client):
     ("accept", "accept"), ("accept", "decline"), ("decline", "accept"), ("decline", "decline"),
 ])
 def test_a_second_click_changes_nothing(own_quote, portal_client, first, second):
-    # given a quote the customer already decided
-    _decide(portal_client, own_quote, first)
+    # given the request page open in two tabs, and the quote decided in the first
+    first_tab, second_tab = _token(portal_client, own_quote), _token(portal_client, own_quote)
+    _decide(portal_client, own_quote, first, token=first_tab)
     decided = Quote.objects.get(pk=own_quote.pk)
-    # when the form is posted again (a double click, a second tab, the back button)
-    response = _decide(portal_client, own_quote, second)
+    # when the form of the second tab is posted too (the same tab again is a replay, see
+    # test_quote_form_token.py)
+    response = _decide(portal_client, own_quote, second, token=second_tab)
     # then the first decision stands, untouched, and the customer is told why
     again = Quote.objects.get(pk=own_quote.pk)
     assert (again.status, again.decided_at, again.decided_by_id, again.updated_at) == (
@@ -81,7 +90,8 @@ def test_a_second_click_changes_nothing(own_quote, portal_client, first, second)
 
 def test_a_bad_decision_changes_nothing(own_quote, customer_a, portal_client):
     # Moved from tests/security/test_tenancy.py.
-    portal_client.post(f"/portal/quotes/{own_quote.pk}/decide/", {"decision": "maybe"})
+    portal_client.post(f"/portal/quotes/{own_quote.pk}/decide/",
+                       {"decision": "maybe", "form_token": _token(portal_client, own_quote)})
     assert Quote.objects.get(pk=own_quote.pk).status == Quote.Status.PROPOSED
 
 
