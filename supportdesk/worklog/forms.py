@@ -69,6 +69,11 @@ class WorkEntryForm(_SpanMixin, _TextMixin, forms.Form):
                                   max_length=DESCRIPTION_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     flat_fee = AmountField(label=_("Flat fee (€, optional)"), required=False)
+    # §9, on site at a customer out of town: at cost instead of the tariff's rate per km.
+    travel = AmountField(label=_("Travel at cost (€, out of town, optional)"), required=False,
+                         help_text=_("Empty: the round trip at the tariff's rate per km."))
+    lodging = AmountField(label=_("Lodging for one person at cost (€, out of town, optional)"),
+                          required=False)
     # A token per rendered form: a double submit or retry records one entry (docs/security.md #27).
     form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -77,7 +82,8 @@ class WorkEntryForm(_SpanMixin, _TextMixin, forms.Form):
         label=_("Confirm the overlap: the technician really did both (a manager's decision)"),
         required=False)
 
-    ENTRY_FIELDS = ("started_at", "ended_at", "channel", "kind", "description", "flat_fee")
+    ENTRY_FIELDS = ("started_at", "ended_at", "channel", "kind", "description", "flat_fee",
+                    "travel", "lodging")
 
     def __init__(self, *args, may_confirm_overlap: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

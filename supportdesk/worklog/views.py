@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -170,6 +171,7 @@ def entry_create_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
                     ticket=ticket, technician=request.user, channel=data["channel"],
                     started_at=data["started_at"], ended_at=data["ended_at"], kind=data["kind"],
                     description=data["description"], flat_fee=data["flat_fee"],
+                    travel=data["travel"], lodging=data["lodging"],
                     by=request.user, idempotency_key=data["form_token"] or None,
                     confirm_overlap=form.overlap_confirmed,
                 )
@@ -222,7 +224,7 @@ def entry_preview_view(request: HttpRequest, ticket_id: int) -> JsonResponse:
         priced = work_entry_preview(
             ticket=ticket, channel=data["channel"], started_at=data["started_at"],
             ended_at=data["ended_at"], kind=data["kind"], flat_fee=data["flat_fee"],
-            entry=entry)
+            entry=entry, travel=data["travel"], lodging=data["lodging"])
     except ApplicationError as exc:
         return JsonResponse({"ok": False, "errors": {"__all__": [str(exc.message)]}},
                             status=400)
@@ -267,6 +269,9 @@ def entry_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             "started_at": timezone.localtime(entry.started_at),
             "ended_at": timezone.localtime(entry.ended_at), "channel": entry.channel,
             "kind": entry.kind, "description": entry.description, "flat_fee": entry.flat_fee,
+            **{name: Decimal(cost["amount"])
+               for cost in entry.pricing.get("out_of_town", ())
+               if cost.get("is_given") and (name := cost["kind"]) in ("travel", "lodging")},
         })
     return render(request, "worklog/entry_form.html", {
         "ticket": entry.ticket, "form": form, "entry": entry,

@@ -610,13 +610,20 @@ def _event(entry: WorkEntry, by, *, overlap_confirmed: int | None = None) -> Non
 
 def work_entry_update(*, entry: WorkEntry, by, confirm_overlap: bool = False,
                       **changes) -> WorkEntry:
-    """Change an unbilled entry: its previous draws are reversed and it is priced again.
+    """Change an unbilled entry: its previous draws are reversed and it is priced again, and
+    its §9 costs are booked again in place of the unbilled ones (``travel`` / ``lodging``:
+    amounts at cost, as on create).
 
     Called with no changes it only re-prices (e.g. after an emergency was accepted, §7).
     New times (or a new technician) may not end in the future nor overlap another entry of
     the technician, unless a manager confirms (``confirm_overlap``), as on create.
     """
     ensure_staff(by, ENTRY_ONLY_STAFF)
+    # §9 travel and lodging at cost: a given amount replaces the one before; left out, the
+    # entry keeps what it was given (and the tariff's proposal for the rest).
+    given_now = {k: v for k, v in _given_costs(travel=changes.pop("travel", None),
+                                               lodging=changes.pop("lodging", None)).items()
+                 if v is not None}
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
     if unknown:
         raise ApplicationError(ENTRY_UNKNOWN_FIELD % {"fields": ", ".join(unknown)},
@@ -648,7 +655,8 @@ def work_entry_update(*, entry: WorkEntry, by, confirm_overlap: bool = False,
                 _check_no_overlap(entry=current, by=by, confirm_overlap=confirm_overlap)
             ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
             priced, balance = _price_locked(entry=current, bank=bank, by=by,
-                                            given=_costs_given_before(current))
+                                            given={**_costs_given_before(current),
+                                                   **given_now})
             _apply(current, priced)
             current.full_clean(exclude=["idempotency_key"])
             current._history_user = by

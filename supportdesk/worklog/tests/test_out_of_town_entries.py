@@ -132,3 +132,22 @@ def test_the_work_panel_shows_them(far_ticket, technician):
                       HTTP_ACCEPT_LANGUAGE="el").content.decode()
     assert "Μετακίνηση (§9), 240 χλμ. μετ" in page and "96,00" in page
     assert "Αμοιβή εκτός έδρας (§9): 30,00" in page
+
+
+def test_the_entry_form_takes_travel_and_lodging_at_cost(far_ticket, technician):
+    client = Client()
+    client.force_login(technician)
+    form = {"channel": "onsite", "kind": "support", "started_at": "26/11/2026 10:00",
+            "ended_at": "26/11/2026 12:00", "travel": "80,00", "lodging": "55,00"}
+    preview = client.get(reverse("worklog:entry_preview", args=[far_ticket.pk]), form).json()
+    assert preview["out_of_town_amount"] == "165.00"
+    response = client.post(reverse("worklog:entry_create", args=[far_ticket.pk]),
+                           {**form, "description": "Ταμείο"})
+    assert response.status_code == 302, response.content
+    assert _costs() == {"out_of_base": Decimal("30.00"), "travel": Decimal("80.00"),
+                        "lodging": Decimal("55.00")}
+    entry = far_ticket.work_entries.get()
+    page = client.get(reverse("worklog:entry_edit", args=[entry.pk])).content.decode()
+    assert 'value="80,00"' in page and 'value="55,00"' in page
+    work_entry_update(entry=entry, by=technician, travel="70.00")
+    assert _costs()["travel"] == Decimal("70.00") and Expense.objects.count() == 3

@@ -29,7 +29,7 @@
     var out = document.getElementById("price-preview");
     var url = form.getAttribute("data-preview-url");
     var fixedChannel = form.getAttribute("data-preview-channel");
-    var names = ["started_at", "ended_at", "channel", "kind", "flat_fee"];
+    var names = ["started_at", "ended_at", "channel", "kind", "flat_fee", "travel", "lodging"];
     var timer = null;
     var seq = 0;
 
