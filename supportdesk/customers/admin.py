@@ -15,7 +15,9 @@ class LicenceInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "tax_number", "city", "is_out_of_town", "is_active")
+    # §9: in town or out of town, with the one-way distance the entry service prices the
+    # round trip from.
+    list_display = ("name", "tax_number", "city", "is_out_of_town", "distance_km", "is_active")
     list_filter = ("is_out_of_town", "is_active", "city")
     search_fields = ("name", "tax_number", "city", "email")
     inlines = (LicenceInline,)
