@@ -343,14 +343,29 @@ def _context(*, ticket, started_at: datetime) -> _Context:
                     contract=contract, tier=str(tier), local_day=local_day)
 
 
+def _visit_already_costed(*, ticket, day: date, entry_pk: int | None) -> bool:
+    """The out-of-base fee is once per visit (docs/rules.md "Out-of-town visits"): another
+    entry (or the visit) of the request already booked that day's fee or travel."""
+    booked = Expense.objects.filter(
+        ticket_id=ticket.pk, incurred_on=day,
+        kind__in=(Expense.Kind.OUT_OF_BASE, Expense.Kind.TRAVEL))
+    if entry_pk is not None:
+        booked = booked.exclude(work_entry_id=entry_pk)
+    return booked.exists()
+
+
 def _out_of_town_costs(*, ticket, channel: str, ctx: _Context,
-                       given: dict[str, Decimal | None]) -> tuple[OutOfTownCost, ...]:
+                       given: dict[str, Decimal | None],
+                       entry_pk: int | None = None) -> tuple[OutOfTownCost, ...]:
     """§9: an on-site entry at a customer out of town costs the out-of-base fee, the round
     trip (at the tariff's rate per km, or at cost when given) and lodging for one person
     (at cost, when given); the engine's ``out_of_town_proposal`` proposes the first two.
-    Any other entry costs none. A given amount of 0 leaves that cost out."""
+    Any other entry costs none, and so does a second entry of the same visit (the same
+    request and day). A given amount of 0 leaves that cost out."""
     customer = ticket.customer
     if channel != Channel.ONSITE or not customer.is_out_of_town:
+        return ()
+    if _visit_already_costed(ticket=ticket, day=ctx.local_day, entry_pk=entry_pk):
         return ()
     proposal = out_of_town_proposal(customer.distance_km, tariff=ctx.tariff, on=ctx.local_day)
     proposed = {ExpenseKind.OUT_OF_BASE: proposal.out_of_base_fee,
@@ -406,7 +421,8 @@ def _book_out_of_town(*, entry: WorkEntry, priced: PricedEntry, by, visit=None) 
 def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: datetime,
            flat_fee: Decimal | None, ctx: _Context, allowance_left: int | None,
            bank_left: int | None, contract_year: int | None,
-           given: dict[str, Decimal | None] | None = None) -> PricedEntry:
+           given: dict[str, Decimal | None] | None = None,
+           entry_pk: int | None = None) -> PricedEntry:
     is_emergency = ticket.emergency == ticket.Emergency.ACCEPTED  # §7
     out_of_scope = ticket.is_out_of_scope  # §10
     # Elapsed minutes as the engine counts them: a started minute is worked, in absolute
@@ -432,7 +448,7 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
         allowance_left_minutes=allowance_left, bank_left_minutes=bank_left, flat_fee=fee,
         is_out_of_scope=out_of_scope, contract_year=contract_year,
         out_of_town=_out_of_town_costs(ticket=ticket, channel=channel, ctx=ctx,
-                                       given=given or {}),
+                                       given=given or {}, entry_pk=entry_pk),
     )
 
 
@@ -490,7 +506,8 @@ def work_entry_preview(*, ticket, channel: str, started_at: datetime, ended_at: 
                                                 held=held)
     return _price(ticket=ticket, channel=channel, kind=kind, started_at=started_at,
                   ended_at=ended_at, flat_fee=fee, ctx=ctx, allowance_left=allowance_left,
-                  bank_left=bank_left, contract_year=year, given=given)
+                  bank_left=bank_left, contract_year=year, given=given,
+                  entry_pk=getattr(entry, "pk", None))
 
 
 def _apply(entry: WorkEntry, priced: PricedEntry) -> None:
@@ -516,7 +533,8 @@ def _price_locked(*, entry: WorkEntry, bank, by,
     priced = _price(ticket=ticket, channel=entry.channel, kind=entry.kind,
                     started_at=entry.started_at, ended_at=entry.ended_at,
                     flat_fee=entry.flat_fee, ctx=ctx, allowance_left=allowance_left,
-                    bank_left=bank_left, contract_year=year, given=given)
+                    bank_left=bank_left, contract_year=year, given=given,
+                    entry_pk=entry.pk)
     return priced, balance
 
 

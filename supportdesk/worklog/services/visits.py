@@ -236,22 +236,20 @@ def visit_complete(
         locked._history_user = by
         locked.save(update_fields=["status", "updated_at"])
         channel = Channel.ONSITE if locked.location == Visit.Location.ONSITE else Channel.OFFICE
-        booked = False
         if record_work:
             # The entry books the §9 costs the technician confirmed (an amount left empty
             # is not charged), linked to the visit and to the entry: once, even on an edit.
             confirmed = {name: amount if amount is not None else Decimal("0")
                          for name, amount in (("travel", travel), ("lodging", lodging),
                                               ("out_of_base_fee", out_of_base_fee))}
-            entry = work_entry_create(
+            work_entry_create(
                 ticket=locked.ticket, technician=locked.technician, channel=channel,
                 started_at=started_at, ended_at=ended_at, kind=kind,
                 description=clean_text(description).strip() or str(
                     _("Visit: %(location)s") % {"location": locked.get_location_display()}),
                 flat_fee=None, by=by, visit=locked, **confirmed,
             )
-            booked = bool(entry.pricing.get("out_of_town"))
-        if locked.is_out_of_town and not booked:
+        elif locked.is_out_of_town:
             day = timezone.localdate(started_at)
             labels = {
                 Expense.Kind.TRAVEL: _("Travel (§9)"),

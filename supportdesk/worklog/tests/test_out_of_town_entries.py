@@ -42,7 +42,7 @@ def _costs(**filters) -> dict:
 
 def _onsite(ticket, technician, **kw):
     return work_entry_create(ticket=ticket, technician=technician, channel="onsite",
-                             by=technician, **TWO_HOURS, **kw)
+                             by=technician, **{**TWO_HOURS, **kw})
 
 
 def test_out_of_town_onsite_entry_shows_and_records_fee_and_round_trip(far_ticket,
@@ -151,3 +151,18 @@ def test_the_entry_form_takes_travel_and_lodging_at_cost(far_ticket, technician)
     assert 'value="80,00"' in page and 'value="55,00"' in page
     work_entry_update(entry=entry, by=technician, travel="70.00")
     assert _costs()["travel"] == Decimal("70.00") and Expense.objects.count() == 3
+
+
+def test_a_second_entry_of_the_same_visit_adds_no_fee(far_ticket, technician):
+    _onsite(far_ticket, technician)
+    afternoon = {"started_at": THURSDAY_10 + dt.timedelta(hours=4),
+                 "ended_at": THURSDAY_10 + dt.timedelta(hours=5)}
+    assert work_entry_preview(ticket=far_ticket, channel="onsite", **afternoon).out_of_town == ()
+    second = work_entry_create(ticket=far_ticket, technician=technician, channel="onsite",
+                               by=technician, **afternoon)
+    work_entry_update(entry=second, by=technician, description="Απόγευμα")
+    assert _costs() == FEE_AND_TRAVEL and Expense.objects.count() == 2
+    # the next day is another visit
+    next_day = {k: v + dt.timedelta(days=1) for k, v in TWO_HOURS.items()}
+    _onsite(far_ticket, technician, **next_day)
+    assert Expense.objects.count() == 4
