@@ -76,7 +76,7 @@ MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
 
 CHUNK = 500  # customers chosen per candidate query
-BATCH = 100  # customers billed per transaction (bounds memory and how long locks are held)
+BATCH = 50  # customers billed per transaction (bounds memory and how long locks are held)
 
 
 def next_number(*, series: str, year: int, count: int = 1) -> int:
