@@ -10,9 +10,10 @@
   the batch's per-customer locks in one ``SELECT ... FOR UPDATE`` (in customer order, as
   every run takes them, so runs never deadlock), then its unbilled entries and expenses in
   one query each (plain values, no model instances); the lines are built in Python without
-  further queries, the batch's numbers are taken from the counter in one ``UPDATE``, the
-  statements inserted with ``bulk_create`` (and their history rows), the lines with one
-  ``COPY``, and the billed entries locked with one ``UPDATE`` by primary key. Two runs at
+  further queries; the billed entries are locked with one ``UPDATE`` by primary key, the
+  statements inserted with ``bulk_create`` as drafts and their lines with one ``COPY``;
+  only then are the batch's numbers taken from the counter in one ``UPDATE`` (its row
+  stays locked until the commit) and the statements issued, with their history. Two runs at
   once queue on the locks and the second finds nothing left; the UNIQUE constraints on
   ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning a period bills
   nothing twice; a failed batch rolls back whole, numbers included.
