@@ -8,9 +8,7 @@ same rendered form sent again sells nothing more (docs/security.md #41, #43).
 Run: ``.venv/bin/pytest tests/browser -m browser`` (Debian ``chromium`` at /usr/bin/chromium).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,18 +21,10 @@ from supportdesk.billing.models import Statement
 from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.entitlements.models import PrepaidPurchase
+from tests.browser.chromium import ARGS, BROWSER, CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium)"),
-]
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM in the test body (test-only)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,6 @@ Run: ``.venv/bin/pytest tests/browser -m browser`` (Debian ``chromium`` at /usr/
 """
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -21,21 +20,12 @@ from supportdesk.contracts.services import calendar_seed_default, tariff_seed_de
 from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import RemoteSession, Timer, WorkEntry
+from tests.browser.chromium import ARGS, BROWSER, CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = BROWSER
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# body are still synchronous, so allow them (test-only).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

@@ -110,12 +110,14 @@ def test_tier_decides_the_update_entitlement(config, release_file, product, org_
 
 def test_the_tariff_version_of_the_contract_decides_not_a_tier_list(
         config, release_file, product, org_a, customer_a):
-    # given a tariff version in which Basic does not include updated versions
+    # given a tariff version in which Basic does not include updated versions, in force
+    # from the first day of org A's contract year (docs/rules.md "The contract year keeps
+    # its tariff")
     source = DEFAULT_TARIFF_PATH.read_text(encoding="utf-8")
     marker = "[tiers.basic]\nupdates = true"
     assert marker in source
     no_updates = tariff_version_create(
-        version="basic-without-updates", effective_from=dt.date(2019, 1, 1),
+        version="basic-without-updates", effective_from=dt.date(2026, 1, 1),
         source_toml=source.replace(marker, "[tiers.basic]\nupdates = false"))
     LicenceFactory(customer=org_a, product=product)
     # when org A's Basic contract is on that version
