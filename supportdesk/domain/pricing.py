@@ -1,4 +1,4 @@
-"""Pricing of work entries and expenses (§3-§9), and statement totals with VAT (§5).
+"""Pricing of work entries and expenses (§3-§10), and statement totals with VAT (§5).
 
 :func:`price_work` turns one work entry into priced lines, each with a stable machine
 ``kind`` and numbers only (the UI translates at display time):
@@ -6,12 +6,23 @@
 * ``included``: the channel is free of charge for the tier (§4), no charge.
 * ``allowance``: covered by the yearly included minutes of the channel (remote, §4).
 * ``bank``: covered by a Free customer's prepaid hours (§4).
-* ``billed``: minutes x rate per hour (§4; Free pays the standard rate on every channel).
+* ``billed``: minutes x rate per hour (§4; Free pays the standard rate on every channel;
+  §10: out-of-scope work under an hourly agreement, at the agreed rate).
 * ``surcharge``: §7, the out-of-hours share (20%) of the out-of-hours billed amount.
 * ``out_of_base``: §9, the fee of an on-site visit out of town (on a work entry marked out
   of town, or recorded per visit as an expense of kind ``out_of_base``).
 * ``travel`` / ``parking`` / ``lodging``: expenses at cost (§5, §9), from
   :func:`price_expense` / :func:`price_travel_distance`.
+* ``flat_fee``: §3, work charged by the kind of service (:func:`price_flat_fee`).
+* ``held``: §10, out-of-scope minutes without an accepted agreement: 0.00, not billed.
+* ``agreed``: §10, out-of-scope minutes done under a fixed-amount agreement: 0.00 (the
+  amount is billed once, as the ``agreement`` line).
+* ``agreement``: §10, the fixed amount of an accepted agreement (one line, once), from
+  :func:`price_agreement`.
+
+Out-of-scope work (§10) is priced by :func:`price_out_of_scope` instead of
+:func:`price_work`: only under a separately accepted :class:`Agreement` (a fixed amount, or
+hours at a rate); see rule 6.
 
 Expenses (:class:`ExpenseKind`) are priced by :func:`price_expense`: travel, parking and
 lodging (for one person, §9) at cost, the out-of-base fee at the recorded amount or, when
@@ -41,6 +52,14 @@ Rules, in order:
    (:func:`~supportdesk.domain.money.quantize_money`). VAT is not on the lines: it is
    computed per statement and rate by :func:`statement_totals`; each line carries the VAT
    rate in force on the work's local date.
+6. **Out of scope** (§10): the work is done only under a separate agreement the customer
+   accepts. It never draws included or prepaid hours and is never ``included``, whatever
+   the channel. Without an agreement it is ``held`` (0.00, not billed). Under an hourly
+   agreement every rounded minute is ``billed`` at the agreed rate, split and surcharged
+   as rules 1-2 say. Under a fixed-amount agreement the minutes are ``agreed`` (0.00, no
+   surcharge: the amount is agreed whatever the time) and the amount is one
+   ``agreement`` line. An on-site entry out of town carries the §9 ``out_of_base`` line
+   as under :func:`price_work`.
 """
 
 from __future__ import annotations
@@ -58,6 +77,9 @@ from supportdesk.domain.money import amount_for_minutes, quantize_money
 from supportdesk.domain.tariff import Channel, Tariff, Tier, WorkKind
 
 __all__ = [
+    "OUT_OF_SCOPE_HELD",
+    "Agreement",
+    "AgreementKind",
     "ExpenseKind",
     "LineKind",
     "OutOfTownProposal",
@@ -67,7 +89,10 @@ __all__ = [
     "WorkItem",
     "expense_default_amount",
     "out_of_town_proposal",
+    "price_agreement",
     "price_expense",
+    "price_flat_fee",
+    "price_out_of_scope",
     "price_travel_distance",
     "price_work",
     "round_trip_km",
@@ -90,6 +115,9 @@ class LineKind(StrEnum):
     PARKING = "parking"
     LODGING = "lodging"
     FLAT_FEE = "flat_fee"
+    HELD = "held"
+    AGREED = "agreed"
+    AGREEMENT = "agreement"
 
 
 class ExpenseKind(StrEnum):
@@ -105,6 +133,65 @@ class ExpenseKind(StrEnum):
     def is_at_cost(self) -> bool:
         """Re-billed at what it cost (a receipt), so it has no default amount."""
         return self is not ExpenseKind.OUT_OF_BASE
+
+
+class AgreementKind(StrEnum):
+    """§10: how an accepted agreement for out-of-scope work prices it."""
+
+    FIXED = "fixed"
+    HOURLY = "hourly"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """§10: an accepted agreement for out-of-scope work.
+
+    Attributes:
+        kind: a fixed amount, or hours at a rate.
+        amount: ``fixed``: the agreed net euros (>= 0), quantized to cents.
+        rate_per_hour: ``hourly``: the agreed net euros per hour (> 0); the standard rate
+            unless agreed otherwise (the caller passes it).
+    """
+
+    kind: AgreementKind
+    amount: Decimal | None = None
+    rate_per_hour: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            kind = AgreementKind(self.kind)
+        except ValueError:
+            raise ValueError(f"agreement kind must be fixed or hourly, got {self.kind!r}") from None
+        object.__setattr__(self, "kind", kind)
+        if kind is AgreementKind.FIXED:
+            if self.rate_per_hour is not None:
+                raise ValueError("a fixed-amount agreement has no rate per hour")
+            if (not isinstance(self.amount, Decimal) or not self.amount.is_finite()
+                    or self.amount < 0):
+                raise ValueError("a fixed-amount agreement needs its amount, a non-negative "
+                                 f"Decimal, got {self.amount!r}")
+            object.__setattr__(self, "amount", quantize_money(self.amount))
+        else:
+            if self.amount is not None:
+                raise ValueError("an hourly agreement has no fixed amount")
+            if (not isinstance(self.rate_per_hour, Decimal)
+                    or not self.rate_per_hour.is_finite() or self.rate_per_hour <= 0):
+                raise ValueError("an hourly agreement needs its rate per hour, a positive "
+                                 f"Decimal, got {self.rate_per_hour!r}")
+
+    @classmethod
+    def fixed(cls, amount: Decimal) -> Agreement:
+        """An agreed fixed amount (net euros) for the work, whatever its time."""
+        return cls(kind=AgreementKind.FIXED, amount=amount)
+
+    @classmethod
+    def hourly(cls, rate_per_hour: Decimal) -> Agreement:
+        """The work's hours at an agreed rate (net euros per hour)."""
+        return cls(kind=AgreementKind.HOURLY, rate_per_hour=rate_per_hour)
+
+
+OUT_OF_SCOPE_HELD = ("§10: out-of-scope work is billed only under a separately accepted agreement "
+                     "(a fixed amount or hours at a rate); without one it is held, not billed.")
 
 
 @dataclass(frozen=True)
@@ -201,8 +288,11 @@ class PricedWork:
         allowance_drawn_minutes: minutes taken from the yearly allowance (1.2x out of hours).
         bank_drawn_minutes: minutes taken from the prepaid bank (1.2x out of hours).
         net_amount: the sum of the lines' amounts.
+        held_minutes: out-of-scope minutes without an accepted agreement (§10), not billed.
+        agreed_minutes: out-of-scope minutes under a fixed-amount agreement (§10).
 
-    ``included_minutes + covered_minutes + billed_minutes == rounded_minutes``.
+    ``included_minutes + covered_minutes + billed_minutes + held_minutes + agreed_minutes
+    == rounded_minutes``.
     """
 
     lines: tuple[PricedLine, ...]
@@ -215,6 +305,8 @@ class PricedWork:
     allowance_drawn_minutes: int
     bank_drawn_minutes: int
     net_amount: Decimal
+    held_minutes: int = 0
+    agreed_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -262,6 +354,67 @@ def _segments(calendar: BusinessCalendar, item: WorkItem) -> list[tuple[bool, in
     return merged
 
 
+def _work_vat_rate(item: WorkItem, *, tariff: Tariff, calendar: BusinessCalendar) -> Decimal:
+    """The VAT rate in force on the work's local date (rule 5)."""
+    return tariff.vat_rate_on(item.started_at.astimezone(calendar.tz).date())
+
+
+def _may_surcharge(item: WorkItem, tariff: Tariff) -> bool:
+    """§7: out-of-hours parts are surcharged for an accepted emergency, or for all work if
+    the tariff says so (rule 2)."""
+    return item.is_emergency or not tariff.is_surcharge_for_emergencies_only
+
+
+def _rounded_parts(item: WorkItem, *, tariff: Tariff,
+                   calendar: BusinessCalendar) -> tuple[list[tuple[bool, int]], int, int]:
+    """Rules 1-2: the entry's parts in time order as ``(is_out_of_hours, minutes)`` with the
+    rounding up to the billing unit in the last part; the out-of-hours minutes as measured;
+    the rounded minutes."""
+    segments = _segments(calendar, item)
+    out_of_hours = sum(m for is_ooh, m in segments if is_ooh)
+    unit = tariff.billing_unit_minutes
+    rounded = -(-item.minutes // unit) * unit
+    if rounded > item.minutes:  # the rounding belongs to the entry's last part
+        is_ooh, minutes = segments[-1]
+        segments[-1] = (is_ooh, minutes + rounded - item.minutes)
+    return segments, out_of_hours, rounded
+
+
+def _billed_lines(minutes: int, rate: Decimal, *, surcharged: bool, tariff: Tariff,
+                  vat_rate: Decimal) -> list[PricedLine]:
+    """A ``billed`` line of ``minutes`` at ``rate``, and its §7 ``surcharge`` line when the
+    part is surcharged."""
+    amount = amount_for_minutes(minutes, rate)
+    lines = [PricedLine(kind=LineKind.BILLED, amount=amount, vat_rate=vat_rate,
+                        minutes=minutes, rate_per_hour=rate, is_out_of_hours=surcharged)]
+    if surcharged:
+        lines.append(PricedLine(kind=LineKind.SURCHARGE,
+                                amount=quantize_money(amount * tariff.out_of_hours_surcharge),
+                                vat_rate=vat_rate, minutes=minutes, is_out_of_hours=True))
+    return lines
+
+
+def _out_of_base_lines(item: WorkItem, *, tariff: Tariff, vat_rate: Decimal) -> list[PricedLine]:
+    """§9: the out-of-base fee of an on-site entry marked out of town (one per visit)."""
+    if item.channel == Channel.ONSITE and item.is_out_of_town:
+        return [PricedLine(kind=LineKind.OUT_OF_BASE,
+                           amount=quantize_money(tariff.out_of_town.out_of_base_fee),
+                           vat_rate=vat_rate)]
+    return []
+
+
+def _priced(item: WorkItem, lines: list[PricedLine], *, rounded: int, out_of_hours: int,
+            **minutes: int) -> PricedWork:
+    """The :class:`PricedWork` of ``lines``; ``minutes`` gives its non-zero minute counts."""
+    counts = {"included_minutes": 0, "covered_minutes": 0, "billed_minutes": 0,
+              "allowance_drawn_minutes": 0, "bank_drawn_minutes": 0, "held_minutes": 0,
+              "agreed_minutes": 0}
+    counts.update(minutes)
+    return PricedWork(lines=tuple(lines), minutes=item.minutes, rounded_minutes=rounded,
+                      out_of_hours_minutes=out_of_hours,
+                      net_amount=sum((line.amount for line in lines), _ZERO), **counts)
+
+
 def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
                calendar: BusinessCalendar, allowance_left_minutes: int = 0,
                bank_left_minutes: int = 0) -> PricedWork:
@@ -270,24 +423,18 @@ def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
     ``allowance_left_minutes`` is what is left of the channel's yearly included minutes
     (§4, ignored for channels without any); ``bank_left_minutes`` what is left of a
     prepaid-hours customer's bank (ignored for other tiers). The caller records the
-    ``*_drawn_minutes`` of the result against them."""
+    ``*_drawn_minutes`` of the result against them. Out-of-scope work (§10) is priced by
+    :func:`price_out_of_scope` instead."""
     for name, value in (("allowance_left_minutes", allowance_left_minutes),
                         ("bank_left_minutes", bank_left_minutes)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
     tier_terms = tariff.tier(tier)
     terms = tier_terms.channel(item.channel, item.kind)
-    vat_rate = tariff.vat_rate_on(item.started_at.astimezone(calendar.tz).date())
+    vat_rate = _work_vat_rate(item, tariff=tariff, calendar=calendar)
     surcharge = tariff.out_of_hours_surcharge
-    may_surcharge = item.is_emergency or not tariff.is_surcharge_for_emergencies_only
-
-    segments = _segments(calendar, item)
-    out_of_hours = sum(m for is_ooh, m in segments if is_ooh)
-    unit = tariff.billing_unit_minutes
-    rounded = -(-item.minutes // unit) * unit
-    if rounded > item.minutes:  # the rounding belongs to the entry's last part
-        is_ooh, minutes = segments[-1]
-        segments[-1] = (is_ooh, minutes + rounded - item.minutes)
+    may_surcharge = _may_surcharge(item, tariff)
+    segments, out_of_hours, rounded = _rounded_parts(item, tariff=tariff, calendar=calendar)
 
     if terms.included_minutes_per_year > 0:
         pool_kind: LineKind | None = LineKind.ALLOWANCE
@@ -336,35 +483,78 @@ def price_work(item: WorkItem, *, tariff: Tariff, tier: Tier | str,
         if kind == LineKind.BILLED:
             rate = terms.rate_per_hour
             assert rate is not None
-            amount = amount_for_minutes(minutes, rate)
-            lines.append(PricedLine(kind=kind, amount=amount, vat_rate=vat_rate,
-                                    minutes=minutes, rate_per_hour=rate,
-                                    is_out_of_hours=surcharged))
-            if surcharged:
-                lines.append(PricedLine(kind=LineKind.SURCHARGE,
-                                        amount=quantize_money(amount * surcharge),
-                                        vat_rate=vat_rate, minutes=minutes,
-                                        is_out_of_hours=True))
+            lines += _billed_lines(minutes, rate, surcharged=surcharged, tariff=tariff,
+                                   vat_rate=vat_rate)
         else:
             lines.append(PricedLine(kind=kind, amount=_ZERO, vat_rate=vat_rate,
                                     minutes=minutes, drawn_minutes=drawn,
                                     is_out_of_hours=surcharged))
-    if item.channel == Channel.ONSITE and item.is_out_of_town:
-        lines.append(PricedLine(kind=LineKind.OUT_OF_BASE,
-                                amount=quantize_money(tariff.out_of_town.out_of_base_fee),
-                                vat_rate=vat_rate))
-    return PricedWork(
-        lines=tuple(lines),
-        minutes=item.minutes,
-        rounded_minutes=rounded,
-        out_of_hours_minutes=out_of_hours,
+    lines += _out_of_base_lines(item, tariff=tariff, vat_rate=vat_rate)
+    return _priced(
+        item, lines, rounded=rounded, out_of_hours=out_of_hours,
         included_minutes=totals[LineKind.INCLUDED],
         covered_minutes=totals[LineKind.ALLOWANCE] + totals[LineKind.BANK],
         billed_minutes=totals[LineKind.BILLED],
         allowance_drawn_minutes=drawn_totals[LineKind.ALLOWANCE],
         bank_drawn_minutes=drawn_totals[LineKind.BANK],
-        net_amount=sum((line.amount for line in lines), _ZERO),
     )
+
+
+def price_out_of_scope(item: WorkItem, *, agreement: Agreement | None, tariff: Tariff,
+                       calendar: BusinessCalendar) -> PricedWork:
+    """Price out-of-scope work (§10, rule 6) under its accepted ``agreement``, if any.
+
+    The minutes are rounded up to the billing unit as by :func:`price_work`, and the lines
+    carry the VAT rate of the work's local date. Nothing is ever drawn from included or
+    prepaid hours, and no channel is ``included`` for it:
+
+    * no agreement: one ``held`` line (0.00) of the rounded minutes; nothing is billed;
+    * ``hourly``: every rounded minute ``billed`` at the agreed rate, the out-of-hours parts
+      with the §7 surcharge on the same condition as :func:`price_work`;
+    * ``fixed``: one ``agreed`` line (0.00) of the rounded minutes, no surcharge; the amount
+      is billed once, by :func:`price_agreement`.
+
+    An on-site entry marked out of town carries the §9 ``out_of_base`` line, as under
+    :func:`price_work`.
+    """
+    if agreement is not None and not isinstance(agreement, Agreement):
+        raise ValueError(f"agreement must be an Agreement or None, got {agreement!r}")
+    vat_rate = _work_vat_rate(item, tariff=tariff, calendar=calendar)
+    segments, out_of_hours, rounded = _rounded_parts(item, tariff=tariff, calendar=calendar)
+    lines: list[PricedLine] = []
+    if agreement is None or agreement.kind is AgreementKind.FIXED:
+        kind = LineKind.HELD if agreement is None else LineKind.AGREED
+        lines.append(PricedLine(kind=kind, amount=_ZERO, vat_rate=vat_rate, minutes=rounded))
+        counts = {"held_minutes" if agreement is None else "agreed_minutes": rounded}
+    else:
+        rate = agreement.rate_per_hour
+        assert rate is not None
+        may_surcharge = _may_surcharge(item, tariff)
+        # is_surcharged -> minutes, in order of appearance (as price_work's billed parts).
+        billed: dict[bool, int] = {}
+        for is_ooh, minutes in segments:
+            surcharged = is_ooh and may_surcharge
+            billed[surcharged] = billed.get(surcharged, 0) + minutes
+        for surcharged, minutes in billed.items():
+            lines += _billed_lines(minutes, rate, surcharged=surcharged, tariff=tariff,
+                                   vat_rate=vat_rate)
+        counts = {"billed_minutes": rounded}
+    lines += _out_of_base_lines(item, tariff=tariff, vat_rate=vat_rate)
+    return _priced(item, lines, rounded=rounded, out_of_hours=out_of_hours, **counts)
+
+
+def price_agreement(agreement: Agreement, *, tariff: Tariff, on: date) -> PricedLine:
+    """The fixed amount of an accepted §10 agreement: one ``agreement`` line (billed once,
+    not per entry), with the VAT rate in force ``on`` that day. An hourly agreement has no
+    such line (its work is billed by :func:`price_out_of_scope`)."""
+    if not isinstance(agreement, Agreement):
+        raise ValueError(f"agreement must be an Agreement, got {agreement!r}")
+    if agreement.kind is not AgreementKind.FIXED:
+        raise ValueError("only a fixed-amount agreement has an amount to bill; an hourly "
+                         "agreement's work is billed by the hour")
+    assert agreement.amount is not None
+    return PricedLine(kind=LineKind.AGREEMENT, amount=agreement.amount,
+                      vat_rate=tariff.vat_rate_on(on), minutes=0)
 
 
 def price_flat_fee(item: WorkItem, fee: Decimal, *, tariff: Tariff,
@@ -378,21 +568,16 @@ def price_flat_fee(item: WorkItem, fee: Decimal, *, tariff: Tariff,
     if not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0:
         raise ValueError(f"flat fee must be a non-negative Decimal, got {fee!r}")
     fee = quantize_money(fee)
-    vat_rate = tariff.vat_rate_on(item.started_at.astimezone(calendar.tz).date())
+    vat_rate = _work_vat_rate(item, tariff=tariff, calendar=calendar)
     out_of_hours = calendar.out_of_hours_minutes(item.started_at, item.ended_at)
     lines = [PricedLine(kind=LineKind.FLAT_FEE, amount=fee, vat_rate=vat_rate,
                         minutes=item.minutes)]
-    may_surcharge = item.is_emergency or not tariff.is_surcharge_for_emergencies_only
-    if out_of_hours and may_surcharge and fee > 0:
+    if out_of_hours and _may_surcharge(item, tariff) and fee > 0:
         lines.append(PricedLine(kind=LineKind.SURCHARGE,
                                 amount=quantize_money(fee * tariff.out_of_hours_surcharge),
                                 vat_rate=vat_rate, minutes=out_of_hours, is_out_of_hours=True))
-    return PricedWork(
-        lines=tuple(lines), minutes=item.minutes, rounded_minutes=item.minutes,
-        out_of_hours_minutes=out_of_hours, included_minutes=0, covered_minutes=0,
-        billed_minutes=item.minutes, allowance_drawn_minutes=0, bank_drawn_minutes=0,
-        net_amount=sum((line.amount for line in lines), _ZERO),
-    )
+    return _priced(item, lines, rounded=item.minutes, out_of_hours=out_of_hours,
+                   billed_minutes=item.minutes)
 
 
 def expense_default_amount(kind: ExpenseKind | str, *, tariff: Tariff) -> Decimal | None:
