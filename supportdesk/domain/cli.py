@@ -3,8 +3,9 @@
     supportdesk-rules due --tier business --received 2026-11-27T17:00+02:00 \\
         [--pause START/END ...] [--target expected|max] [--tariff FILE]
     supportdesk-rules price --tier basic --channel remote --start 2026-11-24T11:00+02:00 \\
-        --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--out-of-town] \\
-        [--training] [--tariff FILE]
+        --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--training] \\
+        [--out-of-town [--distance-km 120 | --travel-cost 25.00] [--lodging 65.00]] \\
+        [--out-of-scope [--quote-amount 150.00 | --quote-rate 50.00]] [--tariff FILE]
     supportdesk-rules fee --tier basic --licence 4000.00 --licence 1500.00 [--hours N]
     supportdesk-rules hold --today 2026-12-02 --grace-days 15 \\
         [--statement DUE:TOTAL[:CREDITED[:KIND]] ...] [--override UNTIL[:revoked] ...]
@@ -19,6 +20,16 @@
 Datetimes are ISO 8601 with an offset; results are in Europe/Athens on the Jewelsoft
 calendar (§6). Dates are ISO 8601 days (2026-12-02). Amounts are strings with two decimals.
 Bad arguments print a message on standard error and exit with status 2.
+
+``price`` prices one work entry (§3-§10). ``--out-of-town`` marks an on-site entry at a
+customer out of town (§9): the entry carries the out-of-base fee; ``--distance-km`` (one
+way) adds travel for the round trip at the tariff's rate per km, or ``--travel-cost`` travel
+at cost, and ``--lodging`` lodging for one person at cost; the totals include them.
+``--out-of-scope`` is work §10 leaves out of support: it is priced only under an accepted
+agreement, ``--quote-amount`` (a fixed amount: the work's minutes are ``agreed`` at 0.00 and
+the amount is one ``agreement`` line) or ``--quote-rate`` (every minute billed at that rate
+per hour, with the §7 surcharge as for any work); it never draws included or prepaid hours.
+Without either it is held, not billed: the §10 message on standard error, exit status 2.
 
 ``hold`` is the §11 support hold: each ``--statement`` is an issued, unpaid statement (its
 due date, its total with VAT, what credit statements gave back on it, its kind; a
@@ -54,7 +65,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from supportdesk.domain.calendar import jewelsoft_calendar
+from supportdesk.domain.calendar import BusinessCalendar, jewelsoft_calendar
 from supportdesk.domain.contract_years import (
     add_years,
     contract_year_of,
@@ -71,10 +82,16 @@ from supportdesk.domain.holds import (
     hold_decision,
 )
 from supportdesk.domain.pricing import (
+    OUT_OF_SCOPE_HELD,
+    Agreement,
     ExpenseKind,
+    PricedLine,
     WorkItem,
     out_of_town_proposal,
+    price_agreement,
     price_expense,
+    price_out_of_scope,
+    price_travel_distance,
     price_work,
     statement_totals,
 )
@@ -211,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     due.add_argument("--target", choices=["expected", "max"], default="expected")
     due.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
 
-    price = commands.add_parser("price", help="price one work entry (§3-§9)")
+    price = commands.add_parser("price", help="price one work entry (§3-§10)")
     price.add_argument("--tier", required=True, choices=tiers)
     price.add_argument("--channel", required=True, choices=[c.value for c in Channel])
     price.add_argument("--start", required=True, type=_aware, help="ISO datetime with offset")
@@ -223,7 +240,23 @@ def _parser() -> argparse.ArgumentParser:
     price.add_argument("--bank-left", type=_minutes, default=0)
     price.add_argument("--emergency", action="store_true", help="accepted §7 emergency")
     price.add_argument("--out-of-town", action="store_true", help="§9 visit out of town")
+    travel = price.add_mutually_exclusive_group()
+    travel.add_argument("--distance-km", type=_decimal, metavar="KM",
+                        help="with --out-of-town: the customer's one-way distance; travel is "
+                             "the round trip at the tariff's rate per km")
+    travel.add_argument("--travel-cost", type=_decimal, metavar="EUR",
+                        help="with --out-of-town: travel at cost instead of per km")
+    price.add_argument("--lodging", type=_decimal, metavar="EUR",
+                       help="with --out-of-town: lodging for one person, at cost")
     price.add_argument("--training", action="store_true", help="training, not support (§3)")
+    price.add_argument("--out-of-scope", action="store_true",
+                       help="§10 out-of-scope work: billed only under an accepted agreement "
+                            "(without --quote-amount or --quote-rate: held, exit status 2)")
+    quote = price.add_mutually_exclusive_group()
+    quote.add_argument("--quote-amount", type=_decimal, metavar="EUR",
+                       help="with --out-of-scope: the accepted fixed amount (net)")
+    quote.add_argument("--quote-rate", type=_decimal, metavar="EUR_PER_HOUR",
+                       help="with --out-of-scope: the accepted rate per hour (net)")
     price.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
 
     fee = commands.add_parser("fee", help="the annual contract fee (§4)")
@@ -318,6 +351,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Held(Exception):
+    """§10: out-of-scope work without an accepted agreement is not priced (exit status 2)."""
+
+
 def _tariff(parser: argparse.ArgumentParser, path: str | None) -> Tariff:
     try:
         return load_tariff_file(path) if path else default_tariff()
@@ -345,6 +382,100 @@ def _hold(decision: HoldDecision, today: date) -> dict[str, Any]:
         "within_grace": [_owed(o) for o in decision.within_grace],
         "override": None if override is None else {"until": override.until.isoformat()},
         "grace_days": decision.grace_days,
+    }
+
+
+def _visit_costs(args: argparse.Namespace, *, tariff: Tariff, on: date) -> list[PricedLine]:
+    """§9: the travel and lodging of an out-of-town visit, priced by the engine as the
+    ``out-of-town`` and ``expense`` commands do. The out-of-base fee is not among them: the
+    priced entry carries it (once)."""
+    lines = []
+    if args.distance_km is not None:
+        proposal = out_of_town_proposal(args.distance_km, tariff=tariff, on=on)
+        lines.append(price_travel_distance(proposal.round_trip_km, tariff=tariff, on=on))
+    elif args.travel_cost is not None:
+        lines.append(price_expense(ExpenseKind.TRAVEL, args.travel_cost, tariff=tariff, on=on))
+    if args.lodging is not None:
+        lines.append(price_expense(ExpenseKind.LODGING, args.lodging, tariff=tariff, on=on))
+    return lines
+
+
+def _line(line: PricedLine) -> dict[str, Any]:
+    return {
+        "kind": line.kind.value,
+        "minutes": line.minutes,
+        "drawn_minutes": line.drawn_minutes,
+        "rate_per_hour": None if line.rate_per_hour is None else _money(line.rate_per_hour),
+        "is_out_of_hours": line.is_out_of_hours,
+        "amount": _money(line.amount),
+        "vat_rate": str(line.vat_rate),
+        "quantity": None if line.quantity is None else str(line.quantity),
+        "unit_price": None if line.unit_price is None else _money(line.unit_price),
+    }
+
+
+def _price(parser: argparse.ArgumentParser, args: argparse.Namespace, *, tariff: Tariff,
+           calendar: BusinessCalendar) -> dict[str, Any]:
+    """``price``: one work entry, with its §9 visit costs and its §10 agreement if any."""
+    for option, value in (("--distance-km", args.distance_km),
+                          ("--travel-cost", args.travel_cost), ("--lodging", args.lodging)):
+        if value is not None and not args.out_of_town:
+            parser.error(f"argument {option}: only with --out-of-town")
+        if value is not None and args.channel != Channel.ONSITE:
+            parser.error(f"argument {option}: only for an on-site visit (--channel onsite)")
+    for option, value in (("--quote-amount", args.quote_amount),
+                          ("--quote-rate", args.quote_rate)):
+        if value is not None and not args.out_of_scope:
+            parser.error(f"argument {option}: only with --out-of-scope")
+    if args.quote_rate is not None and args.quote_rate == 0:
+        parser.error("argument --quote-rate: must be positive")
+    kind = WorkKind.TRAINING if args.training else WorkKind.SUPPORT
+    if args.end is not None:
+        if args.end <= args.start:
+            parser.error("argument --end: must be after --start")
+        item = WorkItem.between(Channel(args.channel), args.start, args.end, kind=kind,
+                                is_emergency=args.emergency,
+                                is_out_of_town=args.out_of_town)
+    else:
+        if args.minutes <= 0:
+            parser.error("argument --minutes: must be positive")
+        item = WorkItem(channel=Channel(args.channel), started_at=args.start,
+                        minutes=args.minutes, kind=kind, is_emergency=args.emergency,
+                        is_out_of_town=args.out_of_town)
+    on = item.started_at.astimezone(calendar.tz).date()
+    extra: list[PricedLine] = []
+    if args.out_of_scope:
+        if args.quote_amount is not None:
+            agreement = Agreement.fixed(args.quote_amount)
+            extra.append(price_agreement(agreement, tariff=tariff, on=on))
+        elif args.quote_rate is not None:
+            agreement = Agreement.hourly(args.quote_rate)
+        else:
+            raise _Held(OUT_OF_SCOPE_HELD)
+        priced = price_out_of_scope(item, agreement=agreement, tariff=tariff,
+                                    calendar=calendar)
+    else:
+        priced = price_work(item, tariff=tariff, tier=args.tier, calendar=calendar,
+                            allowance_left_minutes=args.allowance_left,
+                            bank_left_minutes=args.bank_left)
+    lines = [*priced.lines, *extra, *_visit_costs(args, tariff=tariff, on=on)]
+    totals = statement_totals(lines)
+    return {
+        "tariff": tariff.version,
+        "lines": [_line(line) for line in lines],
+        "minutes": priced.minutes,
+        "rounded_minutes": priced.rounded_minutes,
+        "out_of_hours_minutes": priced.out_of_hours_minutes,
+        "billed_minutes": priced.billed_minutes,
+        "agreed_minutes": priced.agreed_minutes,
+        "allowance_drawn_minutes": priced.allowance_drawn_minutes,
+        "bank_drawn_minutes": priced.bank_drawn_minutes,
+        "totals": {
+            "net": _money(totals.net),
+            "vat": _money(totals.vat),
+            "gross": _money(totals.gross),
+            "vat_by_rate": {str(r): _money(v) for r, v in totals.vat_by_rate.items()},
+        },
     }
 
 
@@ -398,51 +529,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
         return {"due_at": due.isoformat(), "target_minutes": target, "target": args.target,
                 "tier": args.tier}
     if args.command == "price":
-        kind = WorkKind.TRAINING if args.training else WorkKind.SUPPORT
-        if args.end is not None:
-            if args.end <= args.start:
-                parser.error("argument --end: must be after --start")
-            item = WorkItem.between(Channel(args.channel), args.start, args.end, kind=kind,
-                                    is_emergency=args.emergency,
-                                    is_out_of_town=args.out_of_town)
-        else:
-            if args.minutes <= 0:
-                parser.error("argument --minutes: must be positive")
-            item = WorkItem(channel=Channel(args.channel), started_at=args.start,
-                            minutes=args.minutes, kind=kind, is_emergency=args.emergency,
-                            is_out_of_town=args.out_of_town)
-        priced = price_work(item, tariff=tariff, tier=args.tier, calendar=calendar,
-                            allowance_left_minutes=args.allowance_left,
-                            bank_left_minutes=args.bank_left)
-        totals = statement_totals(priced.lines)
-        return {
-            "tariff": tariff.version,
-            "lines": [
-                {
-                    "kind": line.kind.value,
-                    "minutes": line.minutes,
-                    "drawn_minutes": line.drawn_minutes,
-                    "rate_per_hour": None if line.rate_per_hour is None
-                    else _money(line.rate_per_hour),
-                    "is_out_of_hours": line.is_out_of_hours,
-                    "amount": _money(line.amount),
-                    "vat_rate": str(line.vat_rate),
-                }
-                for line in priced.lines
-            ],
-            "minutes": priced.minutes,
-            "rounded_minutes": priced.rounded_minutes,
-            "out_of_hours_minutes": priced.out_of_hours_minutes,
-            "billed_minutes": priced.billed_minutes,
-            "allowance_drawn_minutes": priced.allowance_drawn_minutes,
-            "bank_drawn_minutes": priced.bank_drawn_minutes,
-            "totals": {
-                "net": _money(totals.net),
-                "vat": _money(totals.vat),
-                "gross": _money(totals.gross),
-                "vat_by_rate": {str(r): _money(v) for r, v in totals.vat_by_rate.items()},
-            },
-        }
+        return _price(parser, args, tariff=tariff, calendar=calendar)
     if args.command == "expense":
         line = price_expense(args.kind, args.amount, tariff=tariff, on=args.on)
         totals = statement_totals([line])
@@ -482,11 +569,15 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``supportdesk-rules`` console script; returns the exit status
-    (argparse exits with 2 on bad arguments)."""
+    (argparse exits with 2 on bad arguments; out-of-scope work without an agreement returns
+    2 with the §10 message on standard error)."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         result = _run(parser, args)
+    except _Held as held:
+        sys.stderr.write(f"{held}\n")
+        return 2
     except ValueError as exc:  # a rule refused the input (e.g. an impossible moment)
         parser.error(str(exc))
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
