@@ -2,7 +2,8 @@
 
 Authentication is the Django session (with CSRF on writes, as for the HTML forms); every
 object is read through the same permission-scoped selectors as the web pages, so a
-customer user gets 404 for another company's ids (docs/security.md #1, #37).
+customer user gets 404 for another company's ids (docs/security.md #1, #37). Every POST
+honours an ``Idempotency-Key`` header (supportdesk/api/idempotency.py, #48).
 """
 
 from django.http import Http404
@@ -10,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from supportdesk.api.idempotency import idempotent_posts
 from supportdesk.api.tickets import router as tickets_router
 from supportdesk.common.exceptions import ApplicationError
 
@@ -17,6 +19,9 @@ api = NinjaAPI(
     title="supportdesk API", version="1", urls_namespace="api", auth=django_auth,
     docs_url="/docs",
 )
+# Every POST honours an Idempotency-Key header (docs/security.md #48): one hook, so a new
+# POST endpoint needs nothing of its own.
+api.add_decorator(idempotent_posts, mode="view")
 
 
 @api.exception_handler(ApplicationError)

@@ -25,6 +25,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.common.api_idempotency import idempotency_keys_purge
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.models import FormToken
 from supportdesk.common.transactions import with_lock_retry
@@ -136,7 +137,8 @@ def replay_response(request, outcome: Outcome, fallback: str):
 
 def form_tokens_purge(*, now=None) -> int:
     """Delete the claims older than :data:`MAX_AGE`: their tokens are refused by
-    :func:`verify` anyway, so a late repeat still writes nothing. Returns how many went."""
+    :func:`verify` anyway, so a late repeat still writes nothing. The same daily job drops
+    the API's ``Idempotency-Key`` rows older than a key lives (#48). Returns how many went."""
     cutoff = (now or timezone.now()) - timedelta(seconds=MAX_AGE)
     deleted, _rows = FormToken.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return deleted + idempotency_keys_purge(now=now)

@@ -59,3 +59,32 @@ class FormToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key[:8]}"
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` of an API write and the answer it got (docs/security.md #48).
+
+    Claimed in the same transaction as the write (see :mod:`supportdesk.common.api_idempotency`),
+    so a row exists only for a write that committed; a repeat with the same key gets the
+    stored status and body. Keys are the caller's, so they are unique per user, not globally.
+    """
+
+    user_id = models.BigIntegerField(_("user"))
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True, default="")
+    response_body = models.TextField(_("response body"), blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_key_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.key[:16]}"
