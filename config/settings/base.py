@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "supportdesk.contracts",
     "supportdesk.entitlements",
     "supportdesk.tickets",
+    "supportdesk.agreements",
     "supportdesk.worklog",
     "supportdesk.billing",
     "supportdesk.desk",
@@ -204,6 +205,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # raw but quarantined.
 SUPPORTDESK_INTAKE_ADDRESS = env("SUPPORTDESK_INTAKE_ADDRESS", default=DEFAULT_FROM_EMAIL)
 SUPPORTDESK_MAIL_MAX_BYTES = env.int("SUPPORTDESK_MAIL_MAX_BYTES", default=50 * 1024 * 1024)
+# Polled mailboxes (supportdesk.mail.Mailbox): their passwords are Fernet-encrypted with a key
+# derived (HKDF-SHA256) from MAIL_SECRET_KEY, or from SECRET_KEY when it is empty. Changing
+# the key makes the stored passwords unreadable: re-enter them in the admin.
+MAIL_SECRET_KEY = env("MAIL_SECRET_KEY", default="")
+MAIL_POLL_TIMEOUT = env.float("MAIL_POLL_TIMEOUT", default=30.0)  # seconds per IMAP operation
+# Authentication-Results: only the header our receiving server adds (its authserv-id) is
+# read; empty reads none. A dmarc=fail or spf=fail there for a customer user's domain sends
+# the mail to quarantine instead of a request (docs/security.md).
+MAIL_AUTHSERV_ID = env("MAIL_AUTHSERV_ID", default="")
+MAIL_QUARANTINE_ON_AUTH_FAIL = env.bool("MAIL_QUARANTINE_ON_AUTH_FAIL", default=True)
 
 # Background work: Celery on Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) and the periodic jobs are driven by `manage.py run_scheduler`

@@ -7,7 +7,6 @@ from .models import (
     BillingRun,
     BillingSettings,
     HoldOverride,
-    Quote,
     Statement,
     StatementLine,
     VendorProfile,
@@ -44,13 +43,6 @@ class StatementAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 class BillingRunAdmin(ReadOnlyAdmin):
     list_display = ("period_start", "period_end", "started_at", "finished_at",
                     "statements_issued", "customers_seen", "started_by")
-
-
-@admin.register(Quote)
-class QuoteAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
-    list_display = ("ticket", "amount", "estimated_minutes", "status", "decided_at",
-                    "decided_by")
-    list_filter = ("status",)
 
 
 @admin.register(HoldOverride)

@@ -217,6 +217,7 @@ class StatementLine(models.Model):
         CONTRACT_FEE = "contract_fee", _("Contract fee (§4)")
         PREPAID = "prepaid", _("Prepaid hours (§4)")
         CREDIT = "credit", _("Credit")
+        AGREEMENT = "agreement", _("Agreed amount (§10)")
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveIntegerField(default=0)
@@ -231,6 +232,9 @@ class StatementLine(models.Model):
                                    blank=True, related_name="statement_lines", db_index=False)
     expense = models.ForeignKey("worklog.Expense", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="statement_lines", db_index=False)
+    # A fixed-amount agreement (§10) is billed once, as one line; crediting it releases it.
+    quote = models.ForeignKey("agreements.Quote", on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="statement_lines", db_index=False)
     # The line a credit line reverses (credited at most once).
     reverses = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", db_index=False)
@@ -262,53 +266,16 @@ class StatementLine(models.Model):
                 fields=["expense"], name="statement_line_expense_billed_once",
                 condition=Q(expense__isnull=False, credited_at__isnull=True),
             ),
+            models.UniqueConstraint(
+                fields=["quote"], name="statement_line_quote_billed_once",
+                condition=Q(quote__isnull=False, credited_at__isnull=True),
+            ),
             models.UniqueConstraint(fields=["reverses"], name="statement_line_credited_once",
                                     condition=Q(reverses__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.position}. {self.description}"
-
-
-class Quote(TimeStampedModel):
-    """§10: out-of-scope work needs a separately accepted agreement before it is billed."""
-
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-
-    ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("support request"),
-                               on_delete=models.PROTECT, related_name="quotes")
-    description = models.TextField(_("work proposed"))
-    amount = models.DecimalField(_("amount (€, excl. VAT)"), max_digits=12, decimal_places=2,
-                                 null=True, blank=True, validators=[MinValueValidator(0)])
-    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), null=True,
-                                                    blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.PROPOSED)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("quote")
-        verbose_name_plural = _("quotes")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__isnull=False) | Q(estimated_minutes__isnull=False),
-                name="quote_amount_or_estimate",
-                violation_error_message=_("A quote needs an amount or an hours estimate."),
-            ),
-        ]
-
-    @property
-    def accepted_at(self):
-        return self.decided_at if self.status == self.Status.ACCEPTED else None
 
 
 class HoldOverride(models.Model):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from supportdesk.billing.models import BillingSettings, HoldOverride, Quote, Statement
+from supportdesk.billing.models import BillingSettings, HoldOverride, Statement
 from supportdesk.common.choices import Channel
 from supportdesk.common.permissions import is_vendor_staff
 from supportdesk.common.text import fold
@@ -171,10 +171,6 @@ def statement_get_for_user(*, user, statement_id: int) -> Statement:
 
 def statement_lines(statement: Statement):
     return statement.lines.select_related("ticket").order_by("position", "id")
-
-
-def quotes_for_ticket(*, ticket_id: int) -> QuerySet[Quote]:
-    return Quote.objects.filter(ticket_id=ticket_id).order_by("-created_at")
 
 
 def renewal_list(*, today: date, days: int = RENEWAL_WINDOW_DAYS):

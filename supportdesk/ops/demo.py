@@ -17,11 +17,11 @@ from django.utils import timezone
 from stdnum.gr import vat
 
 from supportdesk.accounts.models import User
+from supportdesk.agreements.services import quote_issue
 from supportdesk.billing.models import Statement, VendorProfile
 from supportdesk.billing.services import (
     billing_run,
     prepaid_purchase_create,
-    quote_create,
     statement_mark_paid,
 )
 from supportdesk.catalog.models import Product, Release
@@ -343,7 +343,7 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
         body="Εμφανίζονται αναδυόμενα παράθυρα.", received_via="phone", category="virus",
         by=tech, received_at=now - dt.timedelta(hours=5), now=now,
     )
-    quote_create(ticket=scope_ticket, by=manager, amount=Decimal("120.00"),
+    quote_issue(ticket=scope_ticket, by=manager, amount=Decimal("120.00"),
                  description="Καθαρισμός από ιούς και έλεγχος αντιγράφων ασφαλείας "
                              "(εκτός υποστήριξης, §10).")
 

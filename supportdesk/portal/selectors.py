@@ -9,7 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from supportdesk.billing.models import Quote, Statement
+from supportdesk.agreements.models import Quote
+from supportdesk.billing.models import Statement
 from supportdesk.catalog.models import Release
 from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import (

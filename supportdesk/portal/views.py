@@ -13,10 +13,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from supportdesk.agreements.services import quote_accept, quote_decline
 from supportdesk.billing.documents import statement_filename
 from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
 from supportdesk.billing.selectors import customer_hold_state, statement_get_for_user
-from supportdesk.billing.services import quote_accept, quote_decline
 from supportdesk.common import idempotency
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError

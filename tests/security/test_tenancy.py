@@ -16,9 +16,11 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from supportdesk.billing.models import Quote, Statement
+from supportdesk.agreements.models import Quote
+from supportdesk.agreements.services import quote_issue
+from supportdesk.billing.models import Statement
 from supportdesk.billing.selectors import customer_hold_state
-from supportdesk.billing.services import billing_run, quote_create
+from supportdesk.billing.services import billing_run
 from supportdesk.tickets.models import Attachment, Message, Ticket
 from supportdesk.tickets.services import (
     attachment_add,
@@ -213,7 +215,7 @@ def quotes(world, technician, manager):
     for key in ("a", "b"):
         ticket = world[key]
         ticket_classify(ticket=ticket, category="virus", by=technician)
-        out[key] = quote_create(ticket=ticket, by=manager, amount=Decimal("120.00"),
+        out[key] = quote_issue(ticket=ticket, by=manager, amount=Decimal("120.00"),
                                 description=f"Καθαρισμός ιών {key}")
     return out
 

@@ -6,7 +6,6 @@ loads WeasyPrint.
 """
 
 from .holds import hold_override_create, hold_override_revoke
-from .quotes import quote_accept, quote_create, quote_decline
 from .sales import (
     contract_fee_statement_issue,
     contract_fees_issue_due,
@@ -24,6 +23,5 @@ from .statements import (
 __all__ = [
     "billing_run", "contract_fee_statement_issue", "contract_fees_issue_due", "contract_renew",
     "hold_override_create", "hold_override_revoke", "prepaid_purchase_create",
-    "prepaid_purchase_price", "quote_accept", "quote_create", "quote_decline",
-    "statement_credit", "statement_mark_paid", "statement_set_mark",
+    "prepaid_purchase_price", "statement_credit", "statement_mark_paid", "statement_set_mark",
 ]

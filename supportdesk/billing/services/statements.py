@@ -19,8 +19,12 @@
   nothing twice; a failed batch rolls back whole, numbers included.
 * **Corrections** are credit statements that reference the original; an issued statement
   is never edited. Credited entries are released so they can be corrected and billed again.
-* **Out-of-scope work (§10)** waits until its ticket has an accepted quote; the run records
-  why it waited.
+* **Out-of-scope work (§10)** is billed only under its request's accepted agreement: its
+  entries as the agreement priced them (hours at the agreed rate, or 0,00 lines under a
+  fixed amount) and a fixed amount as one line, once, on the first statement after the
+  acceptance (``StatementLine.quote``, UNIQUE while not credited), whatever time was
+  logged. Without an accepted agreement the request's work and expenses are held and the
+  run records why (``waiting_quote``).
 """
 
 from __future__ import annotations
@@ -37,14 +41,16 @@ from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
+from supportdesk.agreements.models import Quote
+from supportdesk.agreements.selectors import agreements_accepted
 from supportdesk.billing.models import (
     BillingRun,
     BillingSettings,
-    Quote,
     Statement,
     StatementCounter,
     StatementLine,
@@ -60,7 +66,7 @@ from supportdesk.contracts.selectors import (
     tariff_version_in_force,
 )
 from supportdesk.customers.models import Customer
-from supportdesk.domain.pricing import price_expense, statement_totals
+from supportdesk.domain.pricing import price_agreement, price_expense, statement_totals
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.services import bank_post, customer_lock
 from supportdesk.tickets.models import Ticket
@@ -198,6 +204,7 @@ class _RunLine(NamedTuple):
     minutes: int
     net_amount: Decimal
     vat_rate: Decimal
+    quote_id: int | None = None  # a §10 fixed-amount agreement (few: written by the ORM)
 
 
 # COPY's text format: these characters are written backslash-escaped, NULL as \N.
@@ -277,7 +284,7 @@ def _work_lines(entry: _EntryRow) -> list[_RunLine]:
     groups: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     minutes: dict[tuple[str, str], int] = defaultdict(int)
     pricing = entry.pricing or {}
-    detail = {"included": 0, "allowance": 0, "bank": 0, "billed": 0}
+    detail = {"included": 0, "allowance": 0, "bank": 0, "billed": 0, "agreed": 0}
     rate = None
     for line in pricing.get("lines", []):
         kind = line["kind"]
@@ -390,15 +397,67 @@ def _candidate_customers(ctx: _RunContext, customer_id: int | None, after: int,
         "ticket__customer_id", flat=True).distinct()[:limit])
     with_expenses = set(expenses.order_by("ticket__customer_id").values_list(
         "ticket__customer_id", flat=True).distinct()[:limit])
-    chosen = sorted(ids | with_expenses)[:limit]
+    agreed = _fixed_agreements_unbilled(ctx).filter(ticket__customer_id__gt=after)
+    if customer_id is not None:
+        agreed = agreed.filter(ticket__customer_id=customer_id)
+    with_agreements = set(agreed.order_by("ticket__customer_id").values_list(
+        "ticket__customer_id", flat=True).distinct()[:limit])
+    chosen = sorted(ids | with_expenses | with_agreements)[:limit]
     ctx.with_expenses = with_expenses
     return chosen
 
 
-def _accepted_quote_tickets(ticket_ids: Iterable[int]) -> set[int]:
-    return set(Quote.objects.filter(ticket_id__in=list(ticket_ids),
-                                    status=Quote.Status.ACCEPTED)
-               .values_list("ticket_id", flat=True))
+def _fixed_agreements_unbilled(ctx: _RunContext):
+    return (Quote.objects.filter(kind=Quote.Kind.FIXED, status=Quote.Status.ACCEPTED,
+                                 decided_at__lte=ctx.now)
+            .exclude(Exists(StatementLine.objects.filter(quote=OuterRef("pk"),
+                                                         credited_at__isnull=True))))
+
+
+def _agreements_due(customer_ids: Iterable[int], ctx: _RunContext) -> dict[int, list[Quote]]:
+    """Accepted fixed-amount agreements (§10) accepted before the run and not yet on a
+    statement (or credited since), by customer: the amount is on the next statement."""
+    due: dict[int, list[Quote]] = defaultdict(list)
+    for quote in (_fixed_agreements_unbilled(ctx)
+                  .filter(ticket__customer_id__in=list(customer_ids))
+                  .select_related("ticket").order_by("ticket_id", "pk")):
+        due[quote.ticket.customer_id].append(quote)
+    return due
+
+
+def _agreement_line(quote: Quote, ctx: _RunContext) -> _RunLine:
+    day = timezone.localtime(quote.decided_at, ctx.tz).date()
+    priced = price_agreement(quote.as_agreement(), tariff=ctx.tariff_on(day), on=day)
+    return _RunLine(
+        kind=StatementLine.Kind.AGREEMENT, ticket_id=quote.ticket_id, work_entry_id=None,
+        expense_id=None,
+        description=f"{quote.ticket.reference} {quote.description}"[:300],
+        data={"quote": quote.pk, "revision": quote.revision,
+              "accepted_at": quote.decided_at.isoformat(),
+              "ticket_ref": quote.ticket.reference},
+        channel="", minutes=0, net_amount=priced.amount, vat_rate=priced.vat_rate,
+        quote_id=quote.pk,
+    )
+
+
+def _held_out_of_scope(entries_of: dict[int, list], expenses_of: dict[int, list]
+                       ) -> tuple[set[int], set[int]]:
+    """§10: (out-of-scope tickets without an accepted agreement, ids of entries held).
+
+    Their entries and expenses wait; so does an entry not priced by its request's accepted
+    agreement (priced before it: billed once ``agreement_accept`` has priced it again)."""
+    oos = {r[2] for rows_ in entries_of.values() for r in rows_
+           if r[13] in Ticket.OUT_OF_SCOPE_CATEGORIES}
+    oos |= {x.ticket_id for xs in expenses_of.values() for x in xs
+            if x.ticket.category in Ticket.OUT_OF_SCOPE_CATEGORIES}
+    if not oos:
+        return set(), set()
+    agreed = {ticket_id: quote.pk
+              for ticket_id, quote in agreements_accepted(ticket_ids=oos).items()}
+    held = {r[1] for rows_ in entries_of.values() for r in rows_
+            if r[2] in oos and (r[2] not in agreed
+                                or (r[11] or {}).get("agreement_id") != agreed[r[2]])}
+    return oos - set(agreed), held
 
 
 def _lock_entries(entry_ids: list[int], now: datetime) -> int:
@@ -441,12 +500,9 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
                             .select_related("ticket")
                             .order_by("ticket__customer_id", "ticket_id", "incurred_on", "id")):
                 expenses_of[expense.ticket.customer_id].append(expense)
-        # §10: out-of-scope work waits for its accepted quote.
-        oos = {r[2] for rows_ in entries_of.values() for r in rows_
-               if r[13] in Ticket.OUT_OF_SCOPE_CATEGORIES}
-        oos |= {x.ticket_id for xs in expenses_of.values() for x in xs
-                if x.ticket.category in Ticket.OUT_OF_SCOPE_CATEGORIES}
-        waiting = oos - (_accepted_quote_tickets(oos) if oos else set())
+        # §10: out-of-scope work waits for its accepted agreement; fixed amounts due.
+        waiting, held_entries = _held_out_of_scope(entries_of, expenses_of)
+        agreements_due = _agreements_due(customer_ids, ctx)
 
         results: list[_CustomerResult] = []
         billed: list[tuple[Statement, list[_RunLine]]] = []
@@ -455,15 +511,19 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         for customer_id in customer_ids:
             customer_rows = entries_of.get(customer_id, [])
             expenses = expenses_of.get(customer_id, [])
+            held_tickets = {r[2] for r in customer_rows if r[1] in held_entries} | (
+                waiting & {x.ticket_id for x in expenses})
             notes = [{"key": "waiting_quote", "customer": customer_id, "ticket": ticket_id,
-                      "entries": sum(1 for r in customer_rows if r[2] == ticket_id),
-                      "expenses": sum(1 for x in expenses if x.ticket_id == ticket_id)}
-                     for ticket_id in sorted(waiting & ({r[2] for r in customer_rows}
-                                                        | {x.ticket_id for x in expenses}))]
+                      "entries": sum(1 for r in customer_rows
+                                     if r[2] == ticket_id and r[1] in held_entries),
+                      "expenses": sum(1 for x in expenses
+                                      if x.ticket_id == ticket_id and ticket_id in waiting)}
+                     for ticket_id in sorted(held_tickets)]
             if notes:
-                customer_rows = [r for r in customer_rows if r[2] not in waiting]
+                customer_rows = [r for r in customer_rows if r[1] not in held_entries]
                 expenses = [x for x in expenses if x.ticket_id not in waiting]
-            if not customer_rows and not expenses:
+            due = agreements_due.get(customer_id, [])
+            if not customer_rows and not expenses and not due:
                 results.append(_CustomerResult(None, notes))
                 continue
             by_ticket: dict[int, list] = defaultdict(list)
@@ -475,11 +535,15 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
                     technician=ctx.technician_name(r[10]), pricing=r[11], net_amount=r[12]))
             for expense in expenses:
                 by_ticket[expense.ticket_id].append(expense)
+            for quote in due:  # the agreed amount leads its request's lines
+                by_ticket[quote.ticket_id].insert(0, quote)
             lines: list[_RunLine] = []
             for ticket_id in sorted(by_ticket):
                 for item in by_ticket[ticket_id]:
                     if isinstance(item, _EntryRow):
                         lines.extend(_work_lines(item))
+                    elif isinstance(item, Quote):
+                        lines.append(_agreement_line(item, ctx))
                     else:
                         lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
             snapshot = snapshots.get(customer_id) or customer_snapshot(
@@ -518,8 +582,14 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         for statement in statements:
             statement.status = Statement.Status.DRAFT
         Statement.objects.bulk_create(statements)
-        _write_run_lines([(statement.pk, position, line) for statement, lines in billed
-                          for position, line in enumerate(lines, start=1)])
+        rows = [(statement.pk, position, line) for statement, lines in billed
+                for position, line in enumerate(lines, start=1)]
+        _write_run_lines([row for row in rows if row[2].quote_id is None])
+        if agreed := [row for row in rows if row[2].quote_id is not None]:
+            # Few, and the only lines naming a quote: the ORM, not the COPY.
+            StatementLine.objects.bulk_create([
+                StatementLine(statement_id=statement_id, position=position, **line._asdict())
+                for statement_id, position, line in agreed])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

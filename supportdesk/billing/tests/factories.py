@@ -2,7 +2,8 @@ import datetime as dt
 
 import factory
 
-from supportdesk.billing.models import Quote, VendorProfile
+from supportdesk.agreements.models import Quote
+from supportdesk.billing.models import VendorProfile
 from supportdesk.common.choices import Tier
 from supportdesk.tickets.tests.factories import TicketFactory
 

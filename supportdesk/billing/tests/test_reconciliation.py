@@ -5,14 +5,15 @@ import random
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db.models import Sum
 
+from supportdesk.agreements.models import Quote
+from supportdesk.agreements.services import quote_issue
 from supportdesk.billing.models import Statement, StatementLine
 from supportdesk.billing.services import (
     billing_run,
     prepaid_purchase_create,
-    quote_accept,
-    quote_create,
 )
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
@@ -28,6 +29,7 @@ from supportdesk.entitlements.selectors import customer_balances
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Expense, WorkEntry
+from supportdesk.worklog.services.agreements import agreement_accept
 from supportdesk.worklog.services.entries import (
     expense_create,
     work_entry_create,
@@ -57,9 +59,14 @@ def _generate(rng, technician, manager):
         tickets.append(TicketFactory(customer=customer, tier=tier,
                                      emergency=Ticket.Emergency.ACCEPTED))
         oos = TicketFactory(customer=customer, tier=tier, category=Ticket.Category.HARDWARE)
-        quote = quote_create(ticket=oos, description="Αναβάθμιση", amount="100.00",
-                             by=technician)
-        quote_accept(quote=quote, by=manager)
+        # §10: half of the out-of-scope requests at a fixed amount (billed once, whatever
+        # the time), half at hours at a rate, agreed on 2 January
+        with time_machine.travel(at(2026, 1, 2, 9), tick=False):
+            quote = (quote_issue(ticket=oos, description="Αναβάθμιση", amount="100.00",
+                                 by=technician) if i % 2 else
+                     quote_issue(ticket=oos, description="Αναβάθμιση", kind="hourly",
+                                 rate_per_hour="40,00", by=technician))
+            agreement_accept(quote=quote, by=manager)
         tickets.append(oos)
         customers.append((customer, tickets))
     entries = []
@@ -73,7 +80,7 @@ def _generate(rng, technician, manager):
         start = at(day.year, day.month, day.day, rng.choice([8, 10, 12, 15, 17, 19, 23]),
                    rng.choice([0, 15, 30, 45]))
         end = start + dt.timedelta(minutes=rng.randint(1, 200))
-        flat = rng.choice([None] * 9 + ["35.00"])
+        flat = None if ticket.is_out_of_scope else rng.choice([None] * 9 + ["35.00"])
         entries.append(work_entry_create(
             ticket=ticket, technician=technician, channel=rng.choice(Channel.values),
             started_at=start, ended_at=end, flat_fee=flat, by=technician))
@@ -108,7 +115,10 @@ def test_a_year_of_billing_reconciles(config, technician, manager):
     # and the sum of all statement lines equals priced work plus expenses, to the cent
     priced = WorkEntry.objects.aggregate(s=Sum("net_amount"))["s"]
     expenses = Expense.objects.aggregate(s=Sum("amount"))["s"]
-    assert lines.aggregate(s=Sum("net_amount"))["s"] == priced + expenses
+    agreed = Quote.objects.filter(kind="fixed").aggregate(s=Sum("amount"))["s"]
+    assert agreed == Decimal("400.00")
+    assert lines.filter(kind="agreement").count() == 4
+    assert lines.aggregate(s=Sum("net_amount"))["s"] == priced + expenses + agreed
     # and each statement's totals equal its lines (VAT per rate, half-up once per rate)
     for statement in Statement.objects.prefetch_related("lines"):
         net = sum((x.net_amount for x in statement.lines.all()), Decimal("0.00"))

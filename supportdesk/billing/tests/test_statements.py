@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
+from supportdesk.agreements.services import quote_accept, quote_issue
 from supportdesk.billing import selectors
 from supportdesk.billing.models import (
     BillingSettings,
@@ -18,8 +19,6 @@ from supportdesk.billing.services import (
     billing_run,
     contract_renew,
     hold_override_create,
-    quote_accept,
-    quote_create,
     statement_credit,
     statement_mark_paid,
     statement_set_mark,
@@ -32,6 +31,7 @@ from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import WorkEntry
+from supportdesk.worklog.services.agreements import agreement_accept
 from supportdesk.worklog.services.entries import (
     ENTRY_LOCKED,
     expense_create,
@@ -143,9 +143,9 @@ def test_out_of_scope_work_waits_for_an_accepted_quote(config, org_a, technician
     assert run.notes == [{"key": "waiting_quote", "customer": org_a.pk, "ticket": ticket.pk,
                           "entries": 1, "expenses": 0}]
     # when the customer accepts the quote and the run is made again
-    quote = quote_create(ticket=ticket, description="Καθαρισμός ιών", amount="50.00",
+    quote = quote_issue(ticket=ticket, description="Καθαρισμός ιών", amount="50.00",
                          by=technician)
-    quote_accept(quote=quote, by=customer_a)
+    agreement_accept(quote=quote, by=customer_a)
     run = billing_run(**NOV, by=manager, now=at(2026, 12, 1, 10))
     # then the work is billed
     assert run.statements_issued == 1
@@ -153,7 +153,8 @@ def test_out_of_scope_work_waits_for_an_accepted_quote(config, org_a, technician
 
 def test_another_customer_cannot_accept_a_quote(config, org_a, technician, customer_b):
     ticket = TicketFactory(customer=org_a, category=Ticket.Category.OS)
-    quote = quote_create(ticket=ticket, description="x", estimated_minutes=60, by=technician)
+    quote = quote_issue(ticket=ticket, description="x", kind="hourly", estimated_minutes=60,
+                        by=technician)
     with pytest.raises(ApplicationError):
         quote_accept(quote=quote, by=customer_b)
     quote.refresh_from_db()

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.test import Client
 
+from supportdesk.agreements.services import quote_issue
 from supportdesk.billing.models import Statement
-from supportdesk.billing.services import billing_run, quote_create
+from supportdesk.billing.services import billing_run
 from supportdesk.common.tests.helpers import at
 from supportdesk.tickets.services import ticket_classify, ticket_create
 from supportdesk.worklog.services.entries import work_entry_create
@@ -58,5 +59,5 @@ def own_statement(own_request, technician, manager):
 def own_quote(own_request, technician, manager):
     """A §10 quote on org A's request, classified out of scope (viruses)."""
     ticket_classify(ticket=own_request, category="virus", by=technician)
-    return quote_create(ticket=own_request, by=manager, amount=Decimal("120.00"),
+    return quote_issue(ticket=own_request, by=manager, amount=Decimal("120.00"),
                         description="Καθαρισμός ιών a")

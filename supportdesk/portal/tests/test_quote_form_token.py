@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from supportdesk.billing.models import Quote
+from supportdesk.agreements.models import Quote
 from supportdesk.common import idempotency
 
 pytestmark = pytest.mark.django_db

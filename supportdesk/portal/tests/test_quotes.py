@@ -7,8 +7,8 @@ tests/security/test_tenancy.py (docs/security.md #1, #3)."""
 import pytest
 from django.utils import translation
 
-from supportdesk.billing.models import Quote
-from supportdesk.billing.services.quotes import QUOTE_NOT_PROPOSED
+from supportdesk.agreements.models import Quote
+from supportdesk.agreements.services import QUOTE_NOT_PROPOSED
 from supportdesk.common.tests.helpers import page_form_token
 
 pytestmark = pytest.mark.django_db

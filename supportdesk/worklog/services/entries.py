@@ -12,8 +12,11 @@ transaction under the per-customer lock (``entitlements.services.customer_lock``
 * an edit reverses the entry's previous draws and draws again; a delete reverses them;
 * a billed (locked) entry is never edited or deleted: a correction is a credit statement.
 
-Out-of-scope work (§10) never draws included or prepaid hours: it needs a separate agreement
-(a ``billing.Quote``), and it is billed at the rate only once that quote is accepted.
+Out-of-scope work (§10) never draws included or prepaid hours: it is priced under the
+request's accepted agreement (``agreements.Quote``: a fixed amount, its work lines 0,00 and
+the amount billed once; or hours at the agreed rate, on every channel), and without one it
+is held (a 0,00 ``held`` line the billing run does not bill). Accepting an agreement prices
+the request's unbilled work again (``worklog.services.agreements``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
+from supportdesk.agreements.selectors import agreement_accepted
 from supportdesk.common.choices import Channel, Tier, WorkKind
 from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
@@ -52,6 +56,7 @@ from supportdesk.domain.pricing import (
     out_of_town_proposal,
     price_expense,
     price_flat_fee,
+    price_out_of_scope,
     price_work,
 )
 from supportdesk.entitlements.models import HourBank, LedgerReason
@@ -74,6 +79,8 @@ ENTRY_TOO_LONG = _("A work entry cannot last more than 24 hours: split it into s
 ENTRY_BAD_CHANNEL = _("Choose a valid channel: phone, remote, at our offices or on site.")
 ENTRY_BAD_KIND = _("Choose a valid kind of work: support or training.")
 ENTRY_BAD_FLAT_FEE = _("A flat fee must be an amount in euros of at least 0,00.")
+ENTRY_FLAT_FEE_OUT_OF_SCOPE = _("Out-of-scope work is priced by its agreement (§10), not by a "
+                                "flat fee.")
 ENTRY_LOCKED = _(
     "This work entry is on an issued statement and is locked (§8). A correction needs a "
     "credit statement."
@@ -167,6 +174,7 @@ class PricedEntry:
     bank_left_minutes: int | None
     flat_fee: Decimal | None = None
     is_out_of_scope: bool = False
+    agreement_id: int | None = None  # §10: the accepted quote out-of-scope work is priced by
     contract_year: int | None = None
     out_of_town: tuple[OutOfTownCost, ...] = ()
 
@@ -178,6 +186,8 @@ class PricedEntry:
     allowance_drawn_minutes = _from_work("allowance_drawn_minutes")
     bank_drawn_minutes = _from_work("bank_drawn_minutes")
     billed_minutes = _from_work("billed_minutes")
+    held_minutes = _from_work("held_minutes")
+    agreed_minutes = _from_work("agreed_minutes")
     net_amount = _from_work("net_amount")
 
     @cached_property
@@ -219,6 +229,8 @@ class PricedEntry:
             "bank_left_minutes": self.bank_left_minutes,
             "bank_left_after": self.bank_left_after,
             "is_out_of_scope": self.is_out_of_scope,
+            "held_minutes": self.held_minutes, "agreed_minutes": self.agreed_minutes,
+            "agreement_id": self.agreement_id,
             "lines": list(self.lines),
             "out_of_town": [cost.to_dict() for cost in self.out_of_town],
             "out_of_town_amount": str(self.out_of_town_amount),
@@ -234,6 +246,7 @@ class PricedEntry:
             "rounded_minutes": self.rounded_minutes,
             "included_minutes": self.included_minutes,
             "covered_minutes": self.covered_minutes, "is_out_of_scope": self.is_out_of_scope,
+            "agreement_id": self.agreement_id,
             "flat_fee": None if self.flat_fee is None else str(self.flat_fee),
             "lines": list(self.lines),
         }
@@ -430,16 +443,23 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
     item = WorkItem.between(channel, started_at, ended_at, kind=kind,
                             is_emergency=is_emergency)
     fee = None if flat_fee is None else quantize_money(flat_fee)
-    if fee is not None:
+    agreement = None
+    if out_of_scope:
+        # §10: priced by the request's accepted agreement, or held without one; never a
+        # flat fee, never included or prepaid hours.
+        if fee is not None:
+            raise ApplicationError(ENTRY_FLAT_FEE_OUT_OF_SCOPE, code="flat_fee_out_of_scope")
+        agreement = agreement_accepted(ticket_id=ticket.pk)
+        priced = price_out_of_scope(
+            item, agreement=agreement.as_agreement() if agreement is not None else None,
+            tariff=ctx.tariff, calendar=ctx.calendar)
+    elif fee is not None:
         # §3 flat fee by kind of service: the fee replaces the time charge, no hours drawn.
         priced = price_flat_fee(item, fee, tariff=ctx.tariff, calendar=ctx.calendar)
     else:
         priced = price_work(
             item, tariff=ctx.tariff, tier=ctx.tier, calendar=ctx.calendar,
-            # §10: out-of-scope work needs a separate agreement: it never uses included or
-            # prepaid hours.
-            allowance_left_minutes=0 if out_of_scope else (allowance_left or 0),
-            bank_left_minutes=0 if out_of_scope else (bank_left or 0),
+            allowance_left_minutes=allowance_left or 0, bank_left_minutes=bank_left or 0,
         )
     return PricedEntry(
         work=priced, tier=ctx.tier, contract_id=getattr(ctx.contract, "pk", None),
@@ -447,6 +467,7 @@ def _price(*, ticket, channel: str, kind: str, started_at: datetime, ended_at: d
         channel=channel, kind=kind, is_emergency=is_emergency,
         allowance_left_minutes=allowance_left, bank_left_minutes=bank_left, flat_fee=fee,
         is_out_of_scope=out_of_scope, contract_year=contract_year,
+        agreement_id=agreement.pk if agreement is not None else None,
         out_of_town=_out_of_town_costs(ticket=ticket, channel=channel, ctx=ctx,
                                        given=given or {}, entry_pk=entry_pk),
     )
@@ -692,6 +713,35 @@ def work_entry_update(*, entry: WorkEntry, by, confirm_overlap: bool = False,
     return updated
 
 
+def work_entries_reprice(*, ticket_id: int, by) -> int:
+    """Price a request's unbilled entries again, on the locked pools (their draws reversed
+    and drawn again, their §9 costs booked again); returns how many. For a change of what
+    prices them that is not an edit of the entries: a §10 agreement accepted. The caller
+    has checked ``by`` may make that change (a customer accepting a quote is not staff)."""
+    entries = list(WorkEntry.objects.filter(ticket_id=ticket_id, locked_at__isnull=True)
+                   .order_by("started_at", "pk").values_list("pk", flat=True))
+    if not entries:
+        return 0
+    with transaction.atomic():
+        customer_id = WorkEntry.objects.filter(pk=entries[0]).values_list(
+            "ticket__customer_id", flat=True).get()
+        bank = customer_lock(customer_id=customer_id)
+        count = 0
+        for current in (WorkEntry.objects.select_for_update().select_related("ticket")
+                        .filter(pk__in=entries, locked_at__isnull=True)
+                        .order_by("started_at", "pk")):
+            ledgers_reverse_entry(work_entry=current, bank=bank, actor=by)
+            priced, balance = _price_locked(entry=current, bank=bank, by=by,
+                                            given=_costs_given_before(current))
+            _apply(current, priced)
+            current._history_user = by
+            current.save()
+            _draw(entry=current, priced=priced, balance=balance, bank=bank, by=by)
+            _book_out_of_town(entry=current, priced=priced, by=by)
+            count += 1
+    return count
+
+
 def work_entry_delete(*, entry: WorkEntry, by) -> None:
     """Delete an unbilled entry; its draws go back to the allowance / bank (reversal rows)."""
     ensure_staff(by, ENTRY_ONLY_STAFF)
@@ -724,6 +774,7 @@ def expense_create(*, ticket, kind: str, amount=None, incurred_on: date, descrip
     """An expense re-billed at cost (§5, §9). The out-of-base fee defaults to the tariff's
     (the rules engine's ``expense_default_amount``); an expense at cost needs its amount."""
     ensure_staff(by, EXPENSE_ONLY_STAFF)
+    ensure_dates_in_range(incurred_on)  # before the tariff is looked up or a row written (#43)
     kind = _check_choice(kind, Expense.Kind, EXPENSE_BAD_KIND)
     value = amount_or_none(amount, EXPENSE_BAD_AMOUNT)
     if value is None:

@@ -130,9 +130,12 @@ def test_out_of_scope_work_never_draws_included_hours(config, basic_contract, or
     entry = svc.work_entry_create(ticket=ticket, technician=technician, channel=Channel.REMOTE,
                                   started_at=at(2026, 11, 24, 11), ended_at=at(2026, 11, 24, 12),
                                   by=technician)
+    # then, without an accepted agreement, it is held: nothing drawn, nothing billed
     assert entry.allowance_drawn_minutes == 0
-    assert entry.net_amount == Decimal("50.00")
+    assert entry.net_amount == Decimal("0.00")
     assert entry.pricing["is_out_of_scope"] is True
+    assert [line["kind"] for line in entry.pricing["lines"]] == ["held"]
+    assert entry.pricing["agreement_id"] is None
 
 
 @pytest.mark.parametrize("bad", [

@@ -31,10 +31,12 @@ def test_priced_entry_reads_the_engines_priced_work(config, basic_contract, tick
     assert set(preview.to_dict()) == {
         "tier", "contract_id", "tariff_version", "channel", "kind", *NUMBERS, "is_emergency",
         "flat_fee", "allowance_left_minutes", "allowance_left_after", "bank_left_minutes",
-        "bank_left_after", "is_out_of_scope", "lines", "out_of_town", "out_of_town_amount"}
+        "bank_left_after", "is_out_of_scope", "lines", "out_of_town", "out_of_town_amount",
+        "held_minutes", "agreed_minutes", "agreement_id"}
     assert set(preview.snapshot()) == {
         "tier", "contract_id", "contract_year", "tariff_version", "rounded_minutes",
-        "included_minutes", "covered_minutes", "is_out_of_scope", "flat_fee", "lines"}
+        "included_minutes", "covered_minutes", "is_out_of_scope", "agreement_id", "flat_fee",
+        "lines"}
     entry = svc.work_entry_create(
         ticket=ticket_a, technician=technician, channel=Channel.REMOTE,
         started_at=dt.datetime(2026, 11, 24, 11, tzinfo=ATHENS),

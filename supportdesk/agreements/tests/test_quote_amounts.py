@@ -9,9 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from supportdesk.billing.models import Quote
-from supportdesk.billing.services import quote_create
-from supportdesk.billing.services.quotes import QUOTE_BAD_AMOUNT
+from supportdesk.agreements.models import Quote
+from supportdesk.agreements.services import QUOTE_BAD_AMOUNT, quote_issue
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.tests.factories import TicketFactory
@@ -28,7 +27,7 @@ def ticket(org_a):
                          [("120,50", "120.50"), ("120.50", "120.50"), (Decimal("80"), "80.00"),
                           ("9999999999.99", "9999999999.99")])
 def test_quote_amount_accepts_the_greek_comma(ticket, technician, typed, stored):
-    quote = quote_create(ticket=ticket, description="Αναβάθμιση", amount=typed, by=technician)
+    quote = quote_issue(ticket=ticket, description="Αναβάθμιση", amount=typed, by=technician)
     quote.refresh_from_db()
     assert quote.amount == Decimal(stored)
 
@@ -37,7 +36,7 @@ def test_quote_amount_accepts_the_greek_comma(ticket, technician, typed, stored)
                                    "10000000000", "1e30"])
 def test_bad_quote_amount_is_refused_with_the_quote_message(ticket, technician, typed):
     with pytest.raises(ApplicationError) as exc:
-        quote_create(ticket=ticket, description="Αναβάθμιση", amount=typed, by=technician)
+        quote_issue(ticket=ticket, description="Αναβάθμιση", amount=typed, by=technician)
     assert exc.value.code == "bad_amount"
     assert exc.value.message == QUOTE_BAD_AMOUNT
     assert not Quote.objects.exists()
