@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
+from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.domain.timers import TIMER_MAX_MINUTES, TimerTooLong, TimerTooShort, timer_span
@@ -81,6 +82,7 @@ def timer_start(
     The technician's row is locked first, so two starts on two requests at once (two tabs)
     are serialised and the second sees the first timer."""
     ensure_staff(technician, ONLY_STAFF_MEASURE)
+    ensure_dates_in_range(now)  # a caller's moment, checked before anything is written (#43)
     if channel not in Channel.values:
         raise ApplicationError(TIMER_BAD_CHANNEL, code="bad_channel")
     if ticket.status == Ticket.Status.CLOSED:
@@ -127,6 +129,8 @@ def timer_stop(
     ``TIMER_NOT_RUNNING``. Any refusal rolls everything back (the timer keeps running).
     """
     ensure_staff(technician, ONLY_STAFF_MEASURE)
+    # A caller's moment: the range message before the timer is read, rounded or stopped (#43).
+    ensure_dates_in_range(now)
     if kind not in WorkKind.values:
         raise ApplicationError(TIMER_BAD_KIND, code="bad_kind")
     if channel is not None and channel not in Channel.values:

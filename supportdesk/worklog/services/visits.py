@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
 from supportdesk.common.choices import Channel, WorkKind
+from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
@@ -115,6 +116,7 @@ def visit_schedule(
     ensure_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
     if location not in Visit.Location.values:
         raise ApplicationError(VISIT_BAD_LOCATION, code="bad_location")
+    ensure_dates_in_range(starts_at, ends_at)  # before anything is written (#43)
     _check_span(starts_at, ends_at)
     with transaction.atomic():
         # Lock the technician: two bookings racing for the same slot are serialised, so
@@ -143,6 +145,7 @@ def visit_reschedule(
     ensure_staff(by, VISIT_ONLY_STAFF)
     technician = technician or visit.technician
     ensure_staff(technician, VISIT_TECHNICIAN_NOT_STAFF)
+    ensure_dates_in_range(starts_at, ends_at)  # before anything is written (#43)
     _check_span(starts_at, ends_at)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=technician.pk).first()
@@ -218,6 +221,9 @@ def visit_complete(
     ensure_staff(by, VISIT_ONLY_STAFF)
     started_at = started_at or visit.starts_at
     ended_at = ended_at or visit.ends_at
+    # Before the visit is marked done, its entry or expenses booked (#43); the range
+    # message, not "in the future", for year 9999.
+    ensure_dates_in_range(started_at, ended_at)
     _check_span(started_at, ended_at)
     # Work is what was worked (issue 9): a visit scheduled for next week is not done today.
     check_not_in_future(ended_at, message=VISIT_IN_THE_FUTURE)
