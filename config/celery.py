@@ -35,6 +35,8 @@ BEAT_JOBS: dict[str, Job] = {
                              "common.form_tokens_purge", 24 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
+    # New mail of the support mailboxes (IMAP); a mailbox being polled elsewhere is skipped.
+    "mail-poll": Job("supportdesk.mail.tasks.mail_poll_task", "mail.poll", 60.0),
 }
 
 app = Celery("supportdesk")

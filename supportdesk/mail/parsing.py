@@ -47,6 +47,9 @@ class ParsedMail:
     body: str
     attachments: list[MailPart] = field(default_factory=list)
     loop_reason: str = ""
+    #: (method, result, properties) of the Authentication-Results headers whose authserv-id
+    #: is ours (``mail_parse(authserv_id=...)``); every other such header is ignored.
+    auth_results: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 # Defects that mean the MIME tree cannot be trusted (the parts are not where they claim).
@@ -129,6 +132,46 @@ def _loop_reason(msg, from_address: str, own: set[str]) -> str:
     return ""
 
 
+_COMMENT = re.compile(r"\([^()]*\)")
+
+
+def _without_comments(text: str) -> str:
+    previous = None
+    while previous != text:  # nested comments, innermost first
+        previous, text = text, _COMMENT.sub(" ", text)
+    return text
+
+
+def auth_results(msg, authserv_id: str) -> list[tuple[str, str, dict[str, str]]]:
+    """The results (RFC 8601) of the Authentication-Results headers added by ``authserv_id``.
+
+    Anyone can write such a header into a mail; only the one our receiving server adds
+    (and which it removes from incoming mail, RFC 8601 section 5) is read. Empty
+    ``authserv_id``: none is read.
+    """
+    wanted = authserv_id.strip().lower()
+    if not wanted:
+        return []
+    out: list[tuple[str, str, dict[str, str]]] = []
+    for value in msg.get_all("Authentication-Results") or []:
+        parts = [p.strip() for p in _without_comments(_flat(str(value))).split(";")]
+        head = parts[0].split()
+        if not head or head[0].lower() != wanted:
+            continue
+        for part in parts[1:]:
+            tokens = part.split()
+            if not tokens or "=" not in tokens[0]:
+                continue
+            method, _, result = tokens[0].partition("=")
+            props = {}
+            for token in tokens[1:]:
+                key, sep, val = token.partition("=")
+                if sep and "." in key:
+                    props[key.lower()] = val.strip('"').lower()
+            out.append((method.split("/")[0].lower(), result.lower(), props))
+    return out
+
+
 def _from_address(msg) -> str:
     header = msg.get("From")
     if header is None:
@@ -143,7 +186,7 @@ def _from_address(msg) -> str:
     return address
 
 
-def mail_parse(raw: bytes, *, own_addresses: set[str]) -> ParsedMail:
+def mail_parse(raw: bytes, *, own_addresses: set[str], authserv_id: str = "") -> ParsedMail:
     """Parse ``raw``; raise MailParseError(reason) when it cannot be trusted."""
     if not raw or not raw.strip():
         raise MailParseError(m.REASON_UNPARSEABLE, "empty message")
@@ -164,6 +207,7 @@ def mail_parse(raw: bytes, *, own_addresses: set[str]) -> ParsedMail:
     parsed = ParsedMail(message_id=message_id, from_address=from_address, subject=subject,
                         references=references, body="")
     parsed.loop_reason = _loop_reason(msg, from_address, own_addresses)
+    parsed.auth_results = auth_results(msg, authserv_id)
     if parsed.loop_reason:
         return parsed
 

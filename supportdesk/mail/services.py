@@ -11,6 +11,15 @@ Order of business (docs/security.md #17-#20):
    request only when its HMAC verifies *and* the sender is a participant (an active user of
    the request's customer, or its contact). Otherwise a known customer user gets a new
    request for its own customer; anyone else goes to quarantine.
+5. Duplicates: only a *filed* message (appended or created) holds its Message-ID, so a copy
+   first seen in quarantine (or ignored) never blocks the same id from a known customer
+   later; such a blocked copy can be processed again (``mail_reprocess``).
+6. Authentication-Results of our receiving server (``MAIL_AUTHSERV_ID``): dmarc=fail or
+   spf=fail for the domain of a customer user's From address quarantines the mail
+   (``auth_failed``) instead of filing it, unless ``MAIL_QUARANTINE_ON_AUTH_FAIL`` is off.
+7. A reply (a request reference, In-Reply-To/References or a Re:/Απ: subject) is filed
+   without its quoted history and signature (``replies.reply_clean``); the full text stays
+   on the row (``body_full``).
 
 Attachments go through the ticket service's ``attachment_check``/``attachment_add`` (size,
 allowlist, content sniffing): a refused part is dropped with a note, the mail still accepted.
@@ -28,6 +37,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,10 +53,12 @@ from supportdesk.tickets.services.lifecycle import ticket_create, ticket_reply
 from . import models as m
 from .models import InboundMessage
 from .parsing import MailParseError, ParsedMail, mail_parse
+from .replies import reply_clean
 
 logger = logging.getLogger(__name__)
 
-NOT_QUARANTINED = gettext_lazy("Only a quarantined e-mail can be processed again.")
+NOT_QUARANTINED = gettext_lazy("Only a quarantined e-mail, or a duplicate of a message "
+                               "that was never filed, can be processed again.")
 
 
 def own_addresses() -> set[str]:
@@ -59,21 +71,39 @@ def _bare(address: str) -> str:
     return parseaddr(address)[1].strip().lower()
 
 
-def mail_ingest(raw: bytes, *, now: datetime | None = None) -> InboundMessage:
-    """Store ``raw`` and file it: appended, created, quarantined or ignored."""
+def mail_ingest(raw: bytes, *, now: datetime | None = None, mailbox=None,
+                mailbox_uid: int | None = None) -> InboundMessage:
+    """Store ``raw`` and file it: appended, created, quarantined or ignored.
+
+    The one intake of every channel (MTA pipe, Maildir, polled mailbox). Called inside a
+    transaction (the mailbox poll), the raw row commits with it: the IMAP server keeps the
+    message until then, so nothing is lost either way.
+    """
     raw = bytes(raw or b"")
     # 1. The raw bytes first, committed on their own.
-    row = InboundMessage.objects.create(raw=raw, size_bytes=len(raw))
+    row = InboundMessage.objects.create(raw=raw, size_bytes=len(raw), mailbox=mailbox,
+                                        mailbox_uid=mailbox_uid)
     return _run(row, raw, now=now or timezone.now())
+
+
+def inbound_reprocessable() -> QuerySet[InboundMessage]:
+    """Rows a manager may process again: quarantined ones, and duplicates whose Message-ID
+    no filed message holds (the first copy was quarantined or ignored)."""
+    filed_ids = (InboundMessage.objects.filter(handled_message_id__isnull=False)
+                 .values("handled_message_id"))
+    blocked = Q(status=InboundMessage.Status.IGNORED, reason=m.REASON_DUPLICATE) & ~Q(
+        message_id__in=filed_ids)
+    return InboundMessage.objects.filter(Q(status=InboundMessage.Status.QUARANTINED) | blocked)
 
 
 def mail_reprocess(*, inbound: InboundMessage, by, now: datetime | None = None
                    ) -> InboundMessage:
-    """File a quarantined mail again (a manager, e.g. after adding the sender as a user)."""
+    """File a quarantined mail again (a manager, e.g. after adding the sender as a user),
+    or a duplicate of a Message-ID that no filed message holds."""
     ensure_manager(by)
     with transaction.atomic():
         row = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
-        if row.status != InboundMessage.Status.QUARANTINED:
+        if not inbound_reprocessable().filter(pk=row.pk).exists():
             raise ApplicationError(NOT_QUARANTINED, code="not_quarantined")
         row.status, row.reason, row.notes = InboundMessage.Status.RECEIVED, "", ""
         row.handled_message_id = None
@@ -114,6 +144,8 @@ def _finish(row: InboundMessage, status: str, reason: str = "", notes: list[str]
             ) -> None:
     row.status = status
     row.reason = reason
+    if status not in m.FILED:
+        row.handled_message_id = None  # only a filed message holds its Message-ID
     row.notes = "\n".join(notes or [])[:2000]
     row.processed_at = timezone.now()
     row.save()
@@ -122,7 +154,8 @@ def _finish(row: InboundMessage, status: str, reason: str = "", notes: list[str]
 def _process(row: InboundMessage, raw: bytes, *, now: datetime) -> None:
     if len(raw) > settings.SUPPORTDESK_MAIL_MAX_BYTES:
         raise MailParseError(m.REASON_TOO_LARGE, f"{len(raw)} bytes")
-    parsed = mail_parse(raw, own_addresses=own_addresses())
+    parsed = mail_parse(raw, own_addresses=own_addresses(),
+                        authserv_id=settings.MAIL_AUTHSERV_ID)
     row.message_id = parsed.message_id
     row.from_address = parsed.from_address
     row.subject = parsed.subject[:255]
@@ -178,9 +211,18 @@ def _file(row: InboundMessage, parsed: ParsedMail, *, now: datetime) -> None:
             why = m.REASON_NOT_PARTICIPANT if ticket is not None else m.REASON_BAD_TOKEN
         _finish(row, InboundMessage.Status.QUARANTINED, why)
         return
+    failure = _auth_failure(parsed)
+    if failure:
+        _finish(row, InboundMessage.Status.QUARANTINED, m.REASON_AUTH_FAILED, [failure])
+        return
     row.sender = user
 
     body = parsed.body
+    if _is_reply(parsed, bool(valid_ids or bad_token)):
+        clean = reply_clean(body)
+        if clean != body:
+            row.body_full, row.body_trimmed = body, True
+            body = clean
     if len(body) > BODY_MAX:
         body = body[:BODY_MAX - 200].rstrip()
         notes.append("body truncated")
@@ -207,6 +249,37 @@ def _file(row: InboundMessage, parsed: ParsedMail, *, now: datetime) -> None:
     _finish(row, InboundMessage.Status.CREATED, "", notes)
 
 
+def _domain_matches(domain: str, claimed: str) -> bool:
+    """``claimed`` (from an authentication result) names ``domain`` or its parent domain."""
+    claimed = claimed.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+    return bool(claimed) and (domain == claimed or domain.endswith("." + claimed))
+
+
+def _auth_failure(parsed: ParsedMail) -> str:
+    """Why our receiving server says the From domain was forged ("" when it does not)."""
+    if not settings.MAIL_QUARANTINE_ON_AUTH_FAIL or not parsed.auth_results:
+        return ""
+    domain = parsed.from_address.rsplit("@", 1)[-1]
+    for method, result, props in parsed.auth_results:
+        if result != "fail":
+            continue
+        if method == "dmarc":
+            claimed = props.get("header.from", domain)
+        elif method == "spf":
+            claimed = props.get("smtp.mailfrom", "")
+        else:
+            continue
+        if _domain_matches(domain, claimed):
+            return f"{settings.MAIL_AUTHSERV_ID}: {method}={result} ({claimed})"
+    return ""
+
+
+def _is_reply(parsed: ParsedMail, has_token: bool) -> bool:
+    subject = parsed.subject.strip().lower()
+    return (has_token or bool(parsed.references.strip())
+            or any(subject.startswith(p) for p in _ANSWER_PREFIXES))
+
+
 def _empty_body() -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return _("(attachments only)")
@@ -222,6 +295,8 @@ def _with_header(line: str, body: str) -> str:
 
 
 _REPLY_PREFIXES = ("re:", "fw:", "fwd:", "aw:", "απ:", "σχετ:", "πρθ:", "πρωθ:")
+# A forward is not a reply: what it quotes is the content (never cut).
+_ANSWER_PREFIXES = ("re:", "aw:", "απ:", "σχετ:")
 
 
 def _subject(subject: str) -> str:

@@ -5,6 +5,8 @@ from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services import lifecycle
 
+from .dovecot import Dovecot, dovecot_binary
+
 
 @pytest.fixture
 def mail_settings(settings):
@@ -39,3 +41,14 @@ def world(config, mail_settings, org_a, org_b):
     lifecycle.ticket_change_status(ticket=t3, status=Ticket.Status.CLOSED, by=tech)
     return {"a": org_a, "b": org_b, "maria": maria, "nikos": nikos, "petros": petros,
             "tech": tech, "t1": t1, "t2": t2, "t3": t3}
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """One Dovecot for the test session (see ``dovecot.py``); skipped without the binary."""
+    binary = dovecot_binary()
+    if binary is None:
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run does)")
+    server = Dovecot(binary).start()
+    yield server
+    server.stop()
