@@ -225,3 +225,20 @@ def test_an_unreadable_stored_password_is_an_error_not_a_crash(world, box, setti
     assert "SecretUnreadable" in result.error
     box.mailbox.refresh_from_db()
     assert box.mailbox.is_failing
+
+
+def test_a_dmarc_failure_is_quarantined_and_does_not_block_the_genuine_mail(world, box,
+                                                                           settings):
+    settings.MAIL_AUTHSERV_ID = "mx.jewelsoft.example"
+    forged = raw_mail(subject="Αλλαγή IBAN", message_id="<iban@alfa.gr>", headers={
+        "Authentication-Results": "mx.jewelsoft.example; spf=fail smtp.mailfrom=alfa.gr; "
+                                  "dmarc=fail (p=none) header.from=alfa.gr"})
+    genuine = raw_mail(subject="Αλλαγή IBAN", message_id="<iban@alfa.gr>", headers={
+        "Authentication-Results": "mx.jewelsoft.example; spf=pass smtp.mailfrom=alfa.gr; "
+                                  "dmarc=pass header.from=alfa.gr"})
+    box.append(forged)
+    box.append(genuine)
+    assert box.poll().statuses == {"quarantined": 1, "created": 1}
+    q, c = InboundMessage.objects.order_by("mailbox_uid")
+    assert (q.reason, c.status) == ("auth_failed", "created")
+    assert len(box.uids("Processed")) == 2  # both kept in the database, both moved
