@@ -3,7 +3,8 @@
 One hook for the whole API: ``api.add_decorator(idempotent_posts, mode="view")`` in
 ``supportdesk/api/urls.py`` wraps each operation's ``run`` (the whole request: checks,
 input, view and serialised answer), so a new POST endpoint gets the guarantee without
-anything of its own. The session and CSRF checks run before a key is looked at, so a
+anything of its own, and the OpenAPI schema lists the header and the 409 answer of each
+POST. The session and CSRF checks run before a key is looked at, so a
 request the API would refuse (401, 403) never reads or claims one; the rest is
 :func:`supportdesk.common.api_idempotency.idempotent`.
 """
@@ -13,7 +14,31 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from supportdesk.common.api_idempotency import idempotent
+from supportdesk.common.api_idempotency import HEADER, MAX_KEY_LENGTH, idempotent
+
+# What the schema says of the header and of the answers it adds (400 and 422 are already
+# documented for every operation; 409 only for the POSTs).
+_HEADER_PARAMETER = {
+    "name": HEADER, "in": "header", "required": False,
+    "description": (
+        "Optional. A retry with the same key and body gets the first answer again "
+        "(header Idempotent-Replayed: true) and writes nothing; another body or path with "
+        "the key is a 422, a retry while the first is still running a 409. Keys are per "
+        "user and kept 24 hours."),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+               "pattern": "^[\\x20-\\x7E]+$"},
+}
+_CONFLICT = {
+    "description": "A request with this Idempotency-Key is still being processed.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+def _document(operation) -> None:
+    extra = dict(operation.openapi_extra or {})
+    extra["parameters"] = [*extra.get("parameters", []), _HEADER_PARAMETER]
+    extra["responses"] = {**extra.get("responses", {}), 409: _CONFLICT}
+    operation.openapi_extra = extra
 
 
 def idempotent_posts(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -21,6 +46,7 @@ def idempotent_posts(run: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     operation = getattr(run, "__self__", None)
     if operation is None or "POST" not in operation.methods:
         return run
+    _document(operation)
     once = idempotent(run)
 
     @functools.wraps(run)

@@ -217,6 +217,21 @@ def test_every_post_operation_of_the_api_honours_the_key():
     assert all(getattr(op.run, "idempotent", False) for op in posts), posts
 
 
+@pytest.mark.django_db
+def test_the_schema_lists_the_header_and_the_409_on_every_post_only(technician):
+    paths = _client_for(technician).get("/api/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            headers = [p for p in operation.get("parameters", [])
+                       if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+            if method == "post":
+                assert len(headers) == 1 and headers[0]["required"] is False, path
+                assert headers[0]["schema"]["maxLength"] == 255
+                assert "409" in operation["responses"], path
+            else:
+                assert not headers and "409" not in operation["responses"], (method, path)
+
+
 # --- races (PostgreSQL) ----------------------------------------------------------------
 
 def _world():
