@@ -6,7 +6,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
+from supportdesk.common.forms import DateField
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
 
@@ -103,3 +105,27 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"), allow_empty_file=True,
                            error_messages={"required": _("Choose a file to attach.")})
     is_internal = forms.BooleanField(label=_("Staff only"), required=False)
+
+
+class QuoteForm(forms.Form):
+    """§10: the terms of an agreement for out-of-scope work. Amounts stay text: the service
+    parses them with the one money rule (a Greek comma or a point)."""
+
+    kind = forms.ChoiceField(label=_("Agreement"), choices=Quote.Kind.choices,
+                             initial=Quote.Kind.FIXED, widget=forms.RadioSelect)
+    description = forms.CharField(label=_("Work proposed (shown to the customer)"),
+                                  max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    amount = forms.CharField(label=_("Fixed amount (€, excl. VAT)"), required=False,
+                             max_length=20)
+    rate_per_hour = forms.CharField(label=_("Rate (€ per hour, excl. VAT)"), required=False,
+                                    max_length=20)
+    estimated_minutes = forms.IntegerField(label=_("Estimate (minutes)"), required=False,
+                                           min_value=1, max_value=100_000)
+    valid_until = DateField(label=_("Valid until"))
+
+    def terms(self) -> dict:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "description": data["description"],
+                "amount": data["amount"] or None, "rate_per_hour": data["rate_per_hour"] or None,
+                "estimated_minutes": data["estimated_minutes"],
+                "valid_until": data["valid_until"]}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import quotes, views
 
 app_name = "desk"
 urlpatterns = [
@@ -17,4 +17,9 @@ urlpatterns = [
     path("tickets/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<uuid:uuid>/", views.attachment_download, name="attachment_download"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("tickets/<int:pk>/quotes/", quotes.quote_issue, name="quote_issue"),
+    path("quotes/", quotes.quote_list, name="quote_list"),
+    path("quotes/<int:quote_id>/revise/", quotes.quote_revise, name="quote_revise"),
+    path("quotes/<int:quote_id>/withdraw/", quotes.quote_withdraw, name="quote_withdraw"),
+    path("quotes/<int:quote_id>/decide/", quotes.quote_decide, name="quote_decide"),
 ]

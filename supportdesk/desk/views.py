@@ -26,6 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from supportdesk.agreements import selectors as agreement_selectors
+from supportdesk.agreements import services as agreement_services
+from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
 from supportdesk.common.choices import Tier
 from supportdesk.common.exceptions import ApplicationError
@@ -46,6 +49,7 @@ from .forms import (
     AttachmentForm,
     ClassifyForm,
     PrerequisitesForm,
+    QuoteForm,
     ReplyForm,
     StatusForm,
     TicketNewForm,
@@ -192,6 +196,30 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "yes_no": YES_NO_UNKNOWN,
         "attachment_limit": settings.SUPPORTDESK_ATTACHMENT_MAX_BYTES,
         "out_of_scope": ticket.is_out_of_scope,
+        **_quote_context(ticket, today, forms),
+    }
+
+
+def _quote_context(ticket: Ticket, today, forms: dict) -> dict:
+    """The §10 panel: the request's quotes, and the issue / revise forms (what was typed
+    when one was refused)."""
+    quotes = list(agreement_selectors.quotes_for_ticket(ticket_id=ticket.pk))
+    if not quotes and not ticket.is_out_of_scope:
+        return {"quotes": [], "quote_form": None}
+    rate = agreement_services.standard_rate_for(ticket)
+    initial = {"valid_until": today + agreement_services.DEFAULT_VALIDITY}
+    proposed = next((q for q in quotes if q.status == Quote.Status.PROPOSED), None)
+    return {
+        "quotes": quotes,
+        "quote_open": any(q.status in (Quote.Status.PROPOSED, Quote.Status.ACCEPTED)
+                          for q in quotes),
+        "quote_form": forms.get("quote_form") or QuoteForm(initial=initial),
+        "revise_form": forms.get("revise_form") or (proposed and QuoteForm(initial={
+            "kind": proposed.kind, "description": proposed.description,
+            "amount": proposed.amount, "rate_per_hour": proposed.rate_per_hour,
+            "estimated_minutes": proposed.estimated_minutes,
+            "valid_until": proposed.valid_until})),
+        "standard_rate": rate,
     }
 
 

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from supportdesk.agreements.services import quote_accept, quote_decline
+from supportdesk.agreements.services import quote_decline
 from supportdesk.billing.documents import statement_filename
 from supportdesk.billing.documents import statement_pdf as statement_pdf_bytes
 from supportdesk.billing.selectors import customer_hold_state, statement_get_for_user
@@ -27,6 +27,7 @@ from supportdesk.tickets.selectors import (
     message_list_for_user,
     ticket_get_for_user,
 )
+from supportdesk.worklog.services.agreements import agreement_accept
 
 from .forms import ReplyForm, TicketNewForm
 from .selectors import (
@@ -118,14 +119,15 @@ def quote_decide(request: HttpRequest, quote_id: int) -> HttpResponse:
     if decision not in ("accept", "decline"):
         messages.error(request, _("Choose to accept or to decline the quote."))
     else:
-        decide = quote_accept if decision == "accept" else quote_decline
+        decide = agreement_accept if decision == "accept" else quote_decline
+        note = request.POST.get("note", "")[:2000]
         ticket_url = reverse("portal:ticket", args=[quote.ticket_id])
         try:
             # One decision per rendered form (docs/security.md #41): a double click or a
             # retry shows the first answer instead of an error.
             outcome = idempotency.run_once(
                 idempotency.posted(request), user=request.user, scope="portal.quote",
-                parts=(quote.pk,), write=lambda: decide(quote=quote, by=request.user),
+                parts=(quote.pk,), write=lambda: decide(quote=quote, by=request.user, note=note),
                 reference=lambda _quote: ticket_url)
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -22,10 +22,22 @@ def _has_surcharge(lines) -> bool:
     return any(isinstance(line, dict) and line.get("kind") == "surcharge" for line in lines)
 
 
+def _minutes_of(lines, kind: str) -> int:
+    return sum(int(line.get("minutes") or 0) for line in lines
+               if isinstance(line, dict) and line.get("kind") == kind)
+
+
 def price_parts(*, allowance_minutes: int, bank_minutes: int, net_amount: Decimal,
-                out_of_hours_minutes: int, is_surcharged: bool, lang: str) -> list[str]:
+                out_of_hours_minutes: int, is_surcharged: bool, lang: str,
+                held_minutes: int = 0, agreed_minutes: int = 0) -> list[str]:
     """The short phrases of a price, in the order the engine applies them."""
     parts: list[str] = []
+    if held_minutes:
+        parts.append(_("held %(minutes)s min: out of scope (§10), no accepted agreement, "
+                       "not billed") % {"minutes": held_minutes})
+    if agreed_minutes:
+        parts.append(_("%(minutes)s min under the fixed-amount agreement (§10)")
+                     % {"minutes": agreed_minutes})
     if allowance_minutes:
         parts.append(_("from allowance %(minutes)s min") % {"minutes": allowance_minutes})
     if bank_minutes:
@@ -64,7 +76,7 @@ def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
             allowance_minutes=priced.allowance_drawn_minutes,
             bank_minutes=priced.bank_drawn_minutes, net_amount=priced.net_amount,
             out_of_hours_minutes=priced.out_of_hours_minutes, is_surcharged=surcharged,
-            lang=lang,
+            lang=lang, held_minutes=priced.held_minutes, agreed_minutes=priced.agreed_minutes,
         )
         left = []
         if priced.allowance_left_after is not None:
@@ -73,8 +85,10 @@ def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
         if priced.bank_left_after is not None:
             left.append(_("prepaid hours left after: %(minutes)s min")
                         % {"minutes": priced.bank_left_after})
-        if priced.is_out_of_scope:
+        if priced.is_out_of_scope and priced.agreement_id is None:
             left.append(_("out of scope (§10): billed only under a separately accepted quote"))
+        elif priced.is_out_of_scope:
+            left.append(_("out of scope (§10): priced by the accepted agreement"))
         costs = [cost.to_dict() for cost in priced.out_of_town]
         town = out_of_town_parts(costs, lang=lang)
         return {
@@ -107,4 +121,6 @@ def entry_price_label(entry: WorkEntry, *, lang: str) -> str:
             bank_minutes=entry.bank_drawn_minutes, net_amount=entry.net_amount,
             out_of_hours_minutes=entry.out_of_hours_minutes,
             is_surcharged=_has_surcharge(pricing.get("lines", ())), lang=lang,
+            held_minutes=_minutes_of(pricing.get("lines", ()), "held"),
+            agreed_minutes=_minutes_of(pricing.get("lines", ()), "agreed"),
         ) + out_of_town_parts(pricing.get("out_of_town", ()), lang=lang))

@@ -40,6 +40,12 @@ KNOWN: dict[str, str] = {
     "desk:attachment_upload": "staff",
     "desk:attachment_download": "staff",
     "desk:dashboard": "staff",
+    # §10 agreements
+    "desk:quote_issue": "staff",
+    "desk:quote_list": "staff",
+    "desk:quote_revise": "staff",
+    "desk:quote_withdraw": "staff",
+    "desk:quote_decide": "staff",
     # worklog (part B): time, visits, remote sessions, emergencies
     "worklog:ticket_work": "staff",
     "worklog:timer_start": "staff",
