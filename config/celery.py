@@ -33,6 +33,9 @@ BEAT_JOBS: dict[str, Job] = {
                                  "billing.contract_fees", 6 * 3600.0),
     "form-tokens-purge": Job("supportdesk.common.tasks.form_tokens_purge_task",
                              "common.form_tokens_purge", 24 * 3600.0),
+    # §10: proposed quotes past their validity date expire (a late acceptance is refused).
+    "quotes-expire": Job("supportdesk.agreements.tasks.quotes_expire_task",
+                         "agreements.quotes_expire", 6 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
     # New mail of the support mailboxes (IMAP); a mailbox being polled elsewhere is skipped.
