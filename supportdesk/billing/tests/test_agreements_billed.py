@@ -39,6 +39,7 @@ from supportdesk.entitlements.models import (
     LedgerReason,
 )
 from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import ticket_classify
 from supportdesk.tickets.tests.factories import TicketFactory
 from supportdesk.worklog.models import Expense, WorkEntry
 from supportdesk.worklog.services.agreements import agreement_accept
@@ -540,3 +541,46 @@ def test_the_agreement_lines_kind_is_printed_in_greek(agreed_statement, oos_tick
     row = _agreement_row(_csv_rows(agreed_statement), oos_ticket.reference)
     assert row[4] != "Agreed amount (§10)"
     assert re.search("[Α-Ωα-ω]", row[4]), row[4]
+
+
+# --------------------------------------------------------------------------- scope changes
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Work logged while a request was out of scope keeps its §10 'held' pricing (0,00) when "
+    "the request is reclassified in scope (tickets.services.ticket_classify prices nothing "
+    "again), and the billing run, seeing an in-scope request, bills the held 0,00 line as "
+    "if it were support: 2 h on site for a Basic customer (45 €/h = 90,00) billed 0,00"))
+def test_held_work_is_not_billed_at_zero_once_the_request_is_in_scope(oos_ticket, org_a,
+                                                                      technician, manager):
+    # given 2 h on site held on the out-of-scope request
+    entry = _work(oos_ticket, technician, at(2026, 11, 23, 10), channel=Channel.ONSITE)
+    assert [x["kind"] for x in entry.pricing["lines"]] == ["held"]
+    # when staff find it is a program fault after all (in scope) and November is billed
+    ticket_classify(ticket=oos_ticket, category=Ticket.Category.PROGRAM_FAULT, by=technician)
+    billing_run(**NOV, by=manager, now=NOV_RUN)
+    # then the work is not billed as 0,00 held minutes: at the tariff (90,00), or not yet
+    assert not StatementLine.objects.filter(work_entry=entry,
+                                            net_amount=Decimal("0.00")).exists()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Work logged while a request was in scope keeps its draw on the included hours when "
+    "the request is reclassified out of scope (ticket_classify prices nothing again): the "
+    "billing run holds it as out-of-scope work waiting for an agreement, yet its 2 h stay "
+    "drawn from the Basic remote allowance (§10: out-of-scope work never draws included "
+    "hours); only a later agreement_accept gives them back"))
+def test_work_held_as_out_of_scope_draws_no_included_hours(basic_contract, org_a,
+                                                           technician, manager):
+    # given 2 h of remote support drawn from the 4 included hours
+    ticket = TicketFactory(customer=org_a, category=Ticket.Category.HOW_TO,
+                           status=Ticket.Status.OPEN)
+    entry = _work(ticket, technician, at(2026, 11, 23, 10))
+    assert entry.allowance_drawn_minutes == 120
+    # when the request turns out to be an operating system problem and November is billed
+    ticket_classify(ticket=ticket, category=Ticket.Category.OS, by=technician)
+    run = billing_run(**NOV, by=manager, now=NOV_RUN)
+    # then the work is held, and the included hours are not spent on it
+    assert run.notes == [{"key": "waiting_quote", "customer": org_a.pk, "ticket": ticket.pk,
+                          "entries": 1, "expenses": 0}]
+    assert AllowanceBalance.objects.get(contract=basic_contract).balance_minutes == 240

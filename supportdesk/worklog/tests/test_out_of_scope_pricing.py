@@ -154,6 +154,18 @@ def test_an_accepted_emergency_out_of_hours_adds_the_surcharge_to_the_agreed_rat
     assert data["out_of_hours_minutes"] == 60
 
 
+def test_a_fixed_amount_carries_no_surcharge_out_of_hours(oos_ticket, technician,
+                                                         customer_a):
+    oos_ticket.emergency = Ticket.Emergency.ACCEPTED
+    oos_ticket.save(update_fields=["emergency"])
+    _accepted(oos_ticket, technician, customer_a, amount="300,00")
+    data = work_entry_preview(ticket=oos_ticket, channel=Channel.ONSITE,
+                              started_at=at(2026, 11, 21, 20),
+                              ended_at=at(2026, 11, 21, 21)).to_dict()
+    assert [x["kind"] for x in data["lines"]] == ["agreed"]
+    assert data["net_amount"] == "0.00" and data["agreed_minutes"] == 60
+
+
 def test_under_a_fixed_amount_the_preview_shows_the_work_agreed(oos_ticket, technician,
                                                                 customer_a):
     quote = _accepted(oos_ticket, technician, customer_a, amount="300,00")
