@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
+from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
@@ -54,6 +55,7 @@ def emergency_intake(
 ) -> Ticket:
     """Record an emergency message left outside hours as a request awaiting assessment."""
     ensure_staff(by, EMERGENCY_ONLY_STAFF)
+    ensure_dates_in_range(received_at)  # docs/security.md #43
     return ticket_create(
         customer=customer, subject=subject, body=body, contact_name=contact_name,
         received_at=received_at or timezone.now(), product=product, by=by,

@@ -154,16 +154,14 @@ def test_remote_session_refuses_year_1_or_9999(free_ticket, technician, year):
     assert not RemoteSession.objects.exists()
 
 
-# --- emergencies: refused and nothing written, but not yet with the range message ------
+# --- emergencies ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("year", YEARS)
 def test_emergency_intake_with_year_1_or_9999_writes_nothing(org_a, config, technician, year):
-    # The request service refuses these (no tariff in force in year 1; year 9999 is in the
-    # future); emergency_intake does not call ensure_dates_in_range itself yet, so the
-    # message is not the range message (docs/security.md #43, partly).
     before = _counts()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError) as exc:
         emergency_intake(customer=org_a, subject="Δεν ανοίγει", body="Βλάβη",
                          received_at=_moment(year), by=technician)
+    assert exc.value.code == "date_range"
     assert _counts() == before
     assert not Ticket.objects.exists()
