@@ -41,6 +41,7 @@ from supportdesk.tickets import services as ticket_services
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX
 from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
+from supportdesk.worklog.services.agreements import ticket_scope_change
 
 from . import charts
 from .forms import (
@@ -301,8 +302,8 @@ def ticket_classify(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, item, _form_errors(form), classify_form=form)
     try:
-        ticket_services.ticket_classify(ticket=item, category=form.cleaned_data["category"],
-                                        by=request.user)
+        ticket_scope_change(ticket=item, category=form.cleaned_data["category"],
+                            by=request.user)
     except ApplicationError as exc:
         return _refused(request, item, exc.message, classify_form=form)
     if item.is_out_of_scope:

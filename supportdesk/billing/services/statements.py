@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -362,6 +362,7 @@ class _RunContext:
     technicians: dict[int, str]
     tariffs: dict[date, object]
     with_expenses: set[int]
+    agreed_earlier: list[int]  # out-of-scope tickets whose earlier held work is due now
 
     def technician_name(self, user_id: int) -> str:
         name = self.technicians.get(user_id)
@@ -377,13 +378,26 @@ class _RunContext:
 
 
 def _unbilled_entries(ctx: _RunContext):
-    return WorkEntry.objects.filter(locked_at__isnull=True, started_at__gte=ctx.start,
-                                    started_at__lt=ctx.end)
+    """The period's unbilled entries, and those held earlier on an out-of-scope request
+    whose agreement is accepted now (§10: they are billed by the next run)."""
+    found = Q(started_at__gte=ctx.start, started_at__lt=ctx.end)
+    if ctx.agreed_earlier:
+        found |= Q(ticket_id__in=ctx.agreed_earlier, started_at__lt=ctx.start)
+    return WorkEntry.objects.filter(found, locked_at__isnull=True)
 
 
 def _unbilled_expenses(ctx: _RunContext):
-    return Expense.objects.filter(locked_at__isnull=True, incurred_on__gte=ctx.period_start,
-                                  incurred_on__lte=ctx.period_end)
+    found = Q(incurred_on__gte=ctx.period_start, incurred_on__lte=ctx.period_end)
+    if ctx.agreed_earlier:
+        found |= Q(ticket_id__in=ctx.agreed_earlier, incurred_on__lt=ctx.period_start)
+    return Expense.objects.filter(found, locked_at__isnull=True)
+
+
+def _agreed_out_of_scope_tickets(now: datetime) -> list[int]:
+    """Out-of-scope requests with an agreement accepted before the run (few)."""
+    return sorted(set(Quote.objects.filter(
+        status=Quote.Status.ACCEPTED, decided_at__lte=now,
+        ticket__category__in=Ticket.OUT_OF_SCOPE_CATEGORIES).values_list("ticket_id", flat=True)))
 
 
 def _candidate_customers(ctx: _RunContext, customer_id: int | None, after: int,
@@ -630,7 +644,8 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
                                     customer=customer, started_by=by)
     ctx = _RunContext(start=start, end=end, period_start=period_start, period_end=period_end,
                       run=run, by=by, now=now, settings=billing_settings(), tz=tz,
-                      technicians={}, tariffs={}, with_expenses=set())
+                      technicians={}, tariffs={}, with_expenses=set(),
+                      agreed_earlier=_agreed_out_of_scope_tickets(now))
     customer_id = customer.pk if customer is not None else None
     issued = seen = 0
     notes: list[dict] = []
