@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -248,5 +248,9 @@ def mailboxes_poll(*, names: list[str] | None = None) -> list[PollResult]:
         except Exception as exc:  # a bug must not stop the other mailboxes or the job
             logger.exception("mailbox %s: poll crashed", mailbox.name)
             result = PollResult(mailbox=mailbox.name)
-            results.append(_failed(mailbox, result, exc, timezone.now()))
+            try:
+                _failed(mailbox, result, exc, timezone.now())
+            except DatabaseError:  # the database itself is away: the next poll retries
+                result.error = _error_text(exc)
+            results.append(result)
     return results

@@ -105,7 +105,8 @@ class Dovecot:
         if os.geteuid() == 0:
             for path in [self.root, *self.root.rglob("*")]:
                 os.chown(path, self.uid, self.gid)
-        kwargs = {"user": self.uid, "group": self.gid} if os.geteuid() == 0 else {}
+        kwargs = ({"user": self.uid, "group": self.gid, "extra_groups": []}
+                  if os.geteuid() == 0 else {})
         self.process = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
             stdout=subprocess.DEVNULL, stderr=(self.root / "stderr.txt").open("wb"),
