@@ -16,6 +16,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext
 
 from supportdesk.accounts.tests.factories import (
     ManagerFactory,
@@ -510,13 +512,32 @@ def test_no_mail_is_sent_when_the_issue_is_refused(ticket, technician,
     assert mail.outbox == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The §10 quote mails are not translated: agreements has no locale and none of the "
-    "catalogs has the msgids of agreements/services.py _mail_customer / _mail_staff / "
-    "quote_terms_text (\"Quote for your request %(ref)s\", \"Revised quote for your "
-    "request %(ref)s\", \"Valid until %(day)s.\", \"Fixed amount: ...\", \"Hours at a "
-    "rate: ...\", \"Quote accepted: %(ref)s\", ...), so under LANGUAGE_CODE 'el' the "
-    "customer's mail is sent in English"))
+def _untranslated(*msgids: str) -> list[str]:
+    """The msgids with no Greek translation in the catalogs (read once, at collection)."""
+    with translation.override("el"):
+        return [m for m in msgids if gettext(m) == m]
+
+
+CUSTOMER_MAIL_MSGIDS = (
+    "Quote for your request %(ref)s", "Revised quote for your request %(ref)s",
+    "The work below is outside what your support contract covers (§10 of the terms); we "
+    "can do it under this agreement:",
+    "Fixed amount: %(amount)s excl. VAT, whatever the time it takes.",
+    "Hours at a rate: %(rate)s per hour excl. VAT, for the time logged.",
+    "Valid until %(day)s.", "Accept or decline it in the customer portal: %(link)s",
+)
+STAFF_MAIL_MSGIDS = ("Quote accepted: %(ref)s", "Quote declined: %(ref)s",
+                     "Fixed amount: %(amount)s excl. VAT, whatever the time it takes.")
+
+
+# A strict xfail while the catalogs lack these texts (the bug); a plain test once they
+# have them (supportdesk/agreements/locale was being written when these tests were).
+@pytest.mark.xfail(bool(_untranslated(*CUSTOMER_MAIL_MSGIDS)), strict=True, reason=(
+    "The §10 quote mails are not translated: no catalog has the msgids of "
+    "agreements/services.py _mail_customer / quote_terms_text (\"Quote for your request "
+    "%(ref)s\", \"Revised quote for your request %(ref)s\", \"Valid until %(day)s.\", "
+    "\"Fixed amount: ...\", \"Hours at a rate: ...\", ...), so under LANGUAGE_CODE 'el' "
+    "the customer's mail is sent in English"))
 def test_the_customer_mail_is_in_greek(ticket, technician, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         quote = _issue(ticket, technician, amount="300,00")
@@ -530,6 +551,23 @@ def test_the_customer_mail_is_in_greek(ticket, technician, django_capture_on_com
                         "Fixed amount", "Hours at a rate", "excl. VAT", "Accept or decline",
                         "support contract"):
             assert english not in message.subject + message.body, english
+
+
+@pytest.mark.xfail(bool(_untranslated(*STAFF_MAIL_MSGIDS)), strict=True, reason=(
+    "The staff mail on a §10 decision is not translated: no catalog has \"Quote accepted: "
+    "%(ref)s\" / \"Quote declined: %(ref)s\" / the terms sentence (agreements/services.py "
+    "_mail_staff), so under LANGUAGE_CODE 'el' it is sent in English"))
+def test_the_staff_mail_is_in_greek(ticket, technician, customer_a,
+                                    django_capture_on_commit_callbacks):
+    quote = _issue(ticket, technician)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        quote_accept(quote=quote, by=customer_a)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert re.search("[Α-Ωα-ωάέήίόύώ]", message.subject.replace(ticket.reference, ""))
+    for english in ("Quote accepted", "Fixed amount", "excl. VAT"):
+        assert english not in message.subject + message.body, english
 
 
 @pytest.mark.parametrize(("decide", "word"), [(quote_accept, "accepted"),

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import translation
+from django.utils.translation import gettext
 
 from supportdesk.agreements.models import Quote
 from supportdesk.agreements.services import quote_decline, quote_issue
@@ -244,7 +245,7 @@ def test_a_flat_fee_on_out_of_scope_work_is_refused_and_nothing_is_written(
                           description="Ρύθμιση γραμματοσειρών")
     assert exc.value.code == "flat_fee_out_of_scope"
     assert exc.value.message == ENTRY_FLAT_FEE_OUT_OF_SCOPE
-    assert "§10" in str(exc.value.message) and "flat fee" in str(exc.value.message)
+    assert "§10" in str(exc.value.message)  # the reason, in the active language
     assert _written() == before
 
 
@@ -271,7 +272,14 @@ def test_a_flat_fee_is_still_allowed_in_scope(basic_contract, org_a, technician)
     assert data["net_amount"] == "60.00" and data["is_out_of_scope"] is False
 
 
-@pytest.mark.xfail(strict=True, reason=(
+def _untranslated(msgid) -> bool:
+    with translation.override("el"):
+        return gettext(msgid) == msgid
+
+
+# A strict xfail while no catalog translates the message (the bug), a plain test after.
+@pytest.mark.xfail(_untranslated("Out-of-scope work is priced by its agreement (§10), not "
+                                 "by a flat fee."), strict=True, reason=(
     "ENTRY_FLAT_FEE_OUT_OF_SCOPE (worklog/services/entries.py, \"Out-of-scope work is "
     "priced by its agreement (§10), not by a flat fee.\") has no Greek translation in any "
     "catalog: the Greek desk shows the refusal in English"))
