@@ -5,6 +5,8 @@ its status then says what became of it. Duplicates of an already handled Message
 as ``ignored`` rows, so the count of rows is always the count of messages delivered.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -114,6 +116,10 @@ class InboundMessage(models.Model):
         return str(REASONS.get(self.reason, self.reason))
 
 
+# An IMAP keyword (RFC 3501 flag-keyword, an atom): no spaces, quotes, parentheses or "\\".
+_KEYWORD = re.compile(r"[A-Za-z0-9$_.\-]{1,64}")
+
+
 class Mailbox(models.Model):
     """A support mailbox polled over IMAP (``supportdesk.mail.polling.mailbox_poll``).
 
@@ -193,5 +199,9 @@ class Mailbox(models.Model):
                 and self.processed_folder.strip() == self.folder.strip()):
             errors["processed_folder"] = _("The processed folder must differ from the "
                                            "polled folder.")
+        if (self.processed_action == self.Action.FLAG and self.processed_keyword
+                and not _KEYWORD.fullmatch(self.processed_keyword)):
+            errors["processed_keyword"] = _("A keyword is one word of letters, digits and "
+                                            "$ _ . - (for example $SupportdeskFiled).")
         if errors:
             raise ValidationError(errors)

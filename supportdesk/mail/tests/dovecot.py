@@ -1,6 +1,8 @@
 """A real IMAP server for the tests: Dovecot from Debian (``apt-get install dovecot-imapd``),
 started on 127.0.0.1 on a free port as an unprivileged process with its own configuration in
-a temporary folder (users in a passwd-file, Maildir mail in the same folder).
+a temporary folder (users in a passwd-file, Maildir mail in the same folder). It offers
+plain IMAP with STARTTLS on ``port`` and implicit TLS on ``tls_port``, with a self-signed
+certificate for 127.0.0.1 made here (``cert_path``: trust it to connect with TLS).
 
 Run as root (CI), it runs as ``nobody``; otherwise as the current user. Nothing of the
 system's Dovecot (``/etc/dovecot``, the system service) is used or touched.
@@ -9,7 +11,9 @@ system's Dovecot (``/etc/dovecot``, the system service) is used or touched.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import grp
+import ipaddress
 import os
 import pwd
 import shutil
@@ -19,6 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
 CONFIG = """\
 protocols = imap
 listen = 127.0.0.1
@@ -26,7 +35,10 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
+ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -40,7 +52,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
   chroot =
 }}
@@ -69,6 +83,24 @@ def dovecot_binary() -> str | None:
         None)
 
 
+def _self_signed(cert_path: Path, key_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -83,6 +115,10 @@ class Dovecot:
         self.binary = binary
         self.root = Path(tempfile.mkdtemp(prefix="sd-dovecot-"))
         self.port = _free_port()
+        self.tls_port = _free_port()
+        while self.tls_port == self.port:
+            self.tls_port = _free_port()
+        self.cert_path = self.root / "cert.pem"
         if os.geteuid() == 0:
             entry = pwd.getpwnam("nobody")
             self.user, self.uid, self.gid = "nobody", entry.pw_uid, entry.pw_gid
@@ -101,7 +137,8 @@ class Dovecot:
             "".join(f"{user}:{{PLAIN}}{password}\n" for user, password in self._free))
         (self.root / "dovecot.conf").write_text(CONFIG.format(
             root=self.root, user=self.user, group=self.group, uid=self.uid, gid=self.gid,
-            port=self.port))
+            port=self.port, tls_port=self.tls_port))
+        _self_signed(self.cert_path, self.root / "key.pem")
         if os.geteuid() == 0:
             for path in [self.root, *self.root.rglob("*")]:
                 os.chown(path, self.uid, self.gid)

@@ -60,6 +60,14 @@ def test_a_new_mailbox_needs_a_password_and_plain_imap_only_on_loopback(manager_
     response = manager_client.post("/admin/mail/mailbox/add/",
                                    {**FORM, "password": "x", "processed_folder": "INBOX"})
     assert response.status_code == 200 and not Mailbox.objects.exists()
+    response = manager_client.post("/admin/mail/mailbox/add/", {
+        **FORM, "password": "x", "processed_action": "flag",
+        "processed_keyword": "two words"})
+    assert response.status_code == 200 and not Mailbox.objects.exists()
+    response = manager_client.post("/admin/mail/mailbox/add/", {
+        **FORM, "password": "x", "processed_action": "flag", "processed_folder": ""})
+    assert response.status_code == 302 and Mailbox.objects.get().processed_keyword == (
+        "$SupportdeskFiled")
 
 
 def test_the_list_shows_the_last_poll_and_the_last_error(manager_client):

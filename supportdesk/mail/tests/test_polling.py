@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from imapclient import IMAPClient
 
+from supportdesk.mail import polling
 from supportdesk.mail.models import InboundMessage, Mailbox
 from supportdesk.mail.polling import mailbox_poll, mailboxes_poll
 from supportdesk.mail.tasks import mail_poll_task
@@ -242,3 +243,20 @@ def test_a_dmarc_failure_is_quarantined_and_does_not_block_the_genuine_mail(worl
     q, c = InboundMessage.objects.order_by("mailbox_uid")
     assert (q.reason, c.status) == ("auth_failed", "created")
     assert len(box.uids("Processed")) == 2  # both kept in the database, both moved
+
+
+@pytest.mark.parametrize(("security", "port_attr"), [
+    (Mailbox.Security.TLS, "tls_port"), (Mailbox.Security.STARTTLS, "port")])
+def test_tls_checks_the_certificate(world, dovecot_server, db, monkeypatch, security,
+                                    port_attr):
+    box = Box(dovecot_server, security=security, port=getattr(dovecot_server, port_attr))
+    box.append(raw_mail(message_id=f"<tls-{security}@alfa.gr>"))
+    # The test server's self-signed certificate is not trusted: refused, nothing sent
+    result = box.poll()
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error
+    assert InboundMessage.objects.count() == 0
+    # Trusted (as a private CA would be), the same mailbox is polled over TLS
+    context = polling.ssl.create_default_context
+    monkeypatch.setattr(polling.ssl, "create_default_context",
+                        lambda: context(cafile=str(dovecot_server.cert_path)))
+    assert box.poll().statuses == {"created": 1}
