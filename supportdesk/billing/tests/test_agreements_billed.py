@@ -16,11 +16,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory, UserFactory
 from supportdesk.agreements.models import Quote
 from supportdesk.agreements.services import (
     quote_accept,
@@ -33,6 +35,9 @@ from supportdesk.billing import documents
 from supportdesk.billing.models import Statement, StatementLine
 from supportdesk.billing.services import billing_run, prepaid_purchase_create, statement_credit
 from supportdesk.common.choices import Channel
+from supportdesk.common.tests.helpers import in_threads
+from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
+from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.entitlements.models import (
     AllowanceBalance,
     AllowanceLedgerEntry,
@@ -574,3 +579,37 @@ def test_work_held_as_out_of_scope_draws_no_included_hours(basic_contract, org_a
     assert run.notes == [{"key": "waiting_quote", "customer": org_a.pk, "ticket": ticket.pk,
                           "entries": 1, "expenses": 0}]
     assert AllowanceBalance.objects.get(contract=basic_contract).balance_minutes == 240
+
+
+# --------------------------------------------------------------------------- races
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_bill_the_agreed_amount_once():
+    # given three customers each with a fixed amount agreed and its work (PostgreSQL: real
+    # threads, one connection each)
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    tariff_seed_default()
+    calendar_seed_default()
+    manager, tech = ManagerFactory(), TechnicianFactory()
+    quotes = []
+    for day in (16, 17, 18):
+        org = CustomerFactory()
+        ticket = TicketFactory(customer=org, category=Ticket.Category.HARDWARE,
+                               status=Ticket.Status.OPEN)
+        quotes.append(agreement_accept(quote=_fixed(ticket, tech),
+                                       by=UserFactory(customer=org)))
+        _work(ticket, tech, at(2026, 11, day, 10))
+
+    # when two managers start the November run at the same moment
+    results = in_threads(2, lambda i: billing_run(**NOV, by=manager, now=NOV_RUN))
+
+    # then each amount is on exactly one statement line, with its work once
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.statements_issued for r in results) == 3
+    for quote in quotes:
+        assert StatementLine.objects.filter(quote=quote).count() == 1
+    assert StatementLine.objects.filter(kind=StatementLine.Kind.WORK).count() == 3
+    assert sorted(Statement.objects.values_list("number", flat=True)) == [1, 2, 3]
