@@ -118,6 +118,8 @@ def _line_when(line: StatementLine) -> dt.datetime | dt.date | None:
             return started.astimezone(ATHENS).replace(tzinfo=None)
         if data.get("incurred_on"):
             return dt.date.fromisoformat(data["incurred_on"])
+        if data.get("accepted_at"):  # a §10 agreed amount: the day it was accepted
+            return dt.datetime.fromisoformat(data["accepted_at"]).astimezone(ATHENS).date()
     except (TypeError, ValueError):
         return None
     return None

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -506,6 +506,9 @@ def test_the_csv_lists_the_agreed_amount_with_its_description(agreed_statement, 
     rows = _csv_rows(agreed_statement)
     row = _agreement_row(rows, oos_ticket.reference)
     assert row[0] == "1"
+    # dated the day the customer accepted it (Athens)
+    quote = StatementLine.objects.get(statement=agreed_statement, kind="agreement").quote
+    assert row[1] == timezone.localtime(quote.decided_at).strftime("%d/%m/%Y")
     assert row[4] == str(StatementLine.Kind.AGREEMENT.label)
     assert row[5] == "Επανεγκατάσταση λειτουργικού"
     assert (row[7], row[8]) == ("", "24,00")
