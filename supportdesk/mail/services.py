@@ -275,7 +275,9 @@ def _auth_failure(parsed: ParsedMail) -> str:
 
 
 def _is_reply(parsed: ParsedMail, has_token: bool) -> bool:
-    subject = parsed.subject.strip().lower()
+    subject = subject_without_token(parsed.subject).strip().lower()
+    if any(subject.startswith(p) for p in _FORWARD_PREFIXES):
+        return False  # even with References (Gmail keeps them on a forward)
     return (has_token or bool(parsed.references.strip())
             or any(subject.startswith(p) for p in _ANSWER_PREFIXES))
 
@@ -297,6 +299,7 @@ def _with_header(line: str, body: str) -> str:
 _REPLY_PREFIXES = ("re:", "fw:", "fwd:", "aw:", "απ:", "σχετ:", "πρθ:", "πρωθ:")
 # A forward is not a reply: what it quotes is the content (never cut).
 _ANSWER_PREFIXES = ("re:", "aw:", "απ:", "σχετ:")
+_FORWARD_PREFIXES = ("fw:", "fwd:", "wg:", "πρθ:", "πρωθ:")
 
 
 def _subject(subject: str) -> str:

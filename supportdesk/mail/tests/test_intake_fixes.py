@@ -181,9 +181,12 @@ def test_a_reply_is_filed_without_its_quote_and_the_full_text_is_kept(world):
 def test_a_new_mail_and_a_forward_are_not_cut(world):
     forward = ("Δείτε το παρακάτω σφάλμα.\n\n-----Original Message-----\nFrom: POS\n"
                "Sent: Monday\nTo: Maria\nSubject: Error 42\n\nError 42 at startup")
-    row = mail_ingest(raw_mail(subject="Fwd: Error 42", body=forward))
+    row = mail_ingest(raw_mail(subject="Fwd: Error 42", body=forward,
+                               headers={"References": "<pos-alert-1@pos.example>"}))
     assert row.status == "created"
     assert "Error 42 at startup" in row.ticket.body and not row.body_trimmed
+    greek = mail_ingest(raw_mail(subject="ΠΡΘ: Σφάλμα", body=forward.replace("42", "43")))
+    assert "Error 43 at startup" in greek.ticket.body
     new = mail_ingest(raw_mail(subject="Νέο", body="Καλημέρα\n\nOn Mon, X wrote:\n> y"))
     assert "On Mon, X wrote:" in new.ticket.body
 
