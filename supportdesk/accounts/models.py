@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -24,6 +25,10 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The language of the mail and notifications this person gets (the site follows the
+    # EL/EN switch; Greek is the product's default).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="el")
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

@@ -5,94 +5,45 @@ configured ``EMAIL_BACKEND``; tests read ``mail.outbox``) only after the surroun
 transaction commits, so a rolled-back change never mails anyone, and every header value
 passes through ``safe_header`` (one line, no CR/LF, bounded length: no header injection).
 
-Callers choose the recipients and compose the text (``tickets.services.notices``,
-``tickets.tasks``); this module knows nothing about requests. Delivery tracking (a row per
-notification) is to come on top of this.
+What people are told goes through :func:`notify` (docs/notifications.md): one
+``Notification`` row per event occurrence and recipient, written in the caller's
+transaction, rendered in the recipient's language, then sent after commit by
+:func:`notifications_deliver` (a Celery task when a broker is configured, in this process
+otherwise: one code path), retried with back-off, and shown in the recipient's inbox. This
+module knows nothing about requests: callers give the recipients, the template and its
+context, and the customer the recipients must still belong to when it is sent.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from supportdesk.common.text import clean_text
+from .events import MANDATORY
+from .headers import (  # noqa: F401  (the mail helpers stay importable from here)
+    ADDRESS_LIMIT,
+    HEADER_LIMIT,
+    LONG_HEADER_LIMIT,
+    SUBJECT_LIMIT,
+    address_valid,
+    addresses_checked,
+    headers_checked,
+    message_id_domain,
+    safe_header,
+)
+from .models import Notification, NotificationPreference
+from .selectors import still_entitled, wants
+from .tasks import deliver_task
 
 logger = logging.getLogger(__name__)
-
-#: Default bound of a header value made by ``safe_header``.
-HEADER_LIMIT = 180
-#: Bound of a subject (a reply's subject carries its token before "Re: <subject>").
-SUBJECT_LIMIT = 240
-#: Bound of the other header values: RFC 5322's line length.
-LONG_HEADER_LIMIT = 998
-#: Longest address accepted (RFC 5321 path length).
-ADDRESS_LIMIT = 254
-
-# RFC 5322 field names: printable ASCII except ":".
-_HEADER_NAME_RE = re.compile(r"[!-9;-~]{1,76}")
-# Set from email_send's own arguments (or by Django), never through ``headers``.
-_OWN_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "subject", "message-id",
-                          "in-reply-to", "references", "content-type",
-                          "content-transfer-encoding", "mime-version"})
-
-
-def safe_header(text: str, limit: int = HEADER_LIMIT) -> str:
-    """One line of header text: CR/LF and controls removed (no header injection), runs of
-    white space made one space, cut to ``limit`` characters."""
-    flat = clean_text(str(text)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return " ".join(flat.split())[:limit]
-
-
-def address_valid(address: str) -> str:
-    """``address`` if it is one plain, valid e-mail address, else ``""``."""
-    address = (address or "").strip()
-    if not address or any(c in address for c in "\r\n,;<>\"") or len(address) > ADDRESS_LIMIT:
-        return ""
-    try:
-        validate_email(address)
-    except ValidationError:
-        return ""
-    return address
-
-
-def message_id_domain() -> str:
-    """The domain of our Message-IDs: the intake address's (else the sender's)."""
-    address = settings.SUPPORTDESK_INTAKE_ADDRESS or settings.DEFAULT_FROM_EMAIL
-    return safe_header(address.rsplit("@", 1)[-1].strip(">")) or "supportdesk.invalid"
-
-
-def _addresses(addresses: Sequence[str], field: str) -> list[str]:
-    # An address is never flattened (a flattened address is another one): one that would
-    # break the header is refused, as Django itself refuses it.
-    if isinstance(addresses, str):
-        raise TypeError(f"email_send: {field} must be a list of addresses, not a string")
-    out = [str(address) for address in addresses]
-    for address in out:
-        if any(c in address for c in "\r\n\0"):
-            raise ValueError(f"email_send: refused {field} address {address[:80]!r}")
-    return out
-
-
-def _headers(*, message_id: str, in_reply_to: str, references: str,
-             headers: Mapping[str, str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in (("Message-ID", message_id), ("In-Reply-To", in_reply_to),
-                        ("References", references)):
-        if flat := safe_header(value, LONG_HEADER_LIMIT):
-            out[name] = flat
-    for name, value in (headers or {}).items():
-        if not _HEADER_NAME_RE.fullmatch(name) or name.lower() in _OWN_HEADERS:
-            raise ValueError(f"email_send: header {name!r} is not allowed in headers")
-        out[name] = safe_header(value, LONG_HEADER_LIMIT)
-    return out
 
 
 def _deliver(message: EmailMultiAlternatives, *, raise_errors: bool) -> None:
@@ -120,14 +71,116 @@ def email_send(*, to: Sequence[str], subject: str, body: str, html: str | None =
     is sent. A failure to send is logged, or with ``raise_errors`` raised to whoever runs
     the commit.
     """
-    recipients = _addresses(to, "to")
+    recipients = addresses_checked(to, "to")
     if not recipients:
         return
     message = EmailMultiAlternatives(
         subject=safe_header(subject, subject_limit), body=body, to=recipients,
-        reply_to=_addresses(reply_to, "reply_to"),
-        headers=_headers(message_id=message_id, in_reply_to=in_reply_to,
+        reply_to=addresses_checked(reply_to, "reply_to"),
+        headers=headers_checked(message_id=message_id, in_reply_to=in_reply_to,
                          references=references, headers=headers))
     if html is not None:
         message.attach_alternative(html, "text/html")
     transaction.on_commit(partial(_deliver, message, raise_errors=raise_errors))
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", context).strip() + "\n"
+        try:
+            html = render_to_string(f"{template}.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+    return subject, body, html
+
+
+def notify(*, event: str, users, key: str, template: str, context: dict,
+           customer_id: int | None = None, ticket_id: int | None = None, link: str = "",
+           reply_to: Sequence[str] = (), message_id: str = "", in_reply_to: str = "",
+           references: str = "", headers: Mapping[str, str] | None = None
+           ) -> list[Notification]:
+    """Tell ``users`` of ``event``: one row each, in this transaction, sent after commit.
+
+    ``key`` names the occurrence: the same key and user again writes nothing (a retried
+    request, a job run twice). ``template`` is a template path without its suffix:
+    ``<template>.subject.txt``, ``<template>.txt`` and optionally ``<template>.html``,
+    rendered with ``context`` plus ``recipient`` in the recipient's language. Users not
+    entitled (:func:`still_entitled` for ``customer_id``) or who switched the event off are
+    left out. ``message_id`` may contain ``{n}``: it is made unique per row.
+    """
+    made: list[Notification] = []
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if not still_entitled(user, customer_id) or not wants(user, event):
+            continue
+        language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        subject, body, html = _render(template, {**context, "recipient": user}, language)
+        row = Notification(event=event, key=key[:200], user=user, customer_id=customer_id,
+                           ticket_id=ticket_id, link=link[:300], language=language,
+                           subject=safe_header(subject, SUBJECT_LIMIT), body=body, html=html,
+                           mail={"reply_to": list(reply_to), "message_id": message_id,
+                                 "in_reply_to": in_reply_to, "references": references,
+                                 "headers": dict(headers or {})})
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            continue  # this occurrence was already told to this user
+        made.append(row)
+    if made:
+        ids = [row.pk for row in made]
+        transaction.on_commit(partial(_deliver_soon, ids))
+    return made
+
+
+def _deliver_soon(ids: list[int]) -> None:
+    try:
+        deliver_task.delay(ids)
+    except Exception:  # a broker down must not fail the request: the sweep sends it later
+        logger.exception("notifications %s: could not queue the delivery", ids)
+
+
+def notification_resend(*, notification: Notification, by) -> Notification:
+    """A manager sends a failed, skipped or sent notification again (from the outbox)."""
+    if not getattr(by, "is_manager", False):
+        raise PermissionError("only managers resend notifications")
+    Notification.objects.filter(pk=notification.pk).exclude(
+        status=Notification.Status.SENDING).update(
+        status=Notification.Status.PENDING, next_attempt_at=None, attempts=0, last_error="")
+    transaction.on_commit(partial(_deliver_soon, [notification.pk]))
+    notification.refresh_from_db()
+    return notification
+
+
+def notification_mark_read(*, notification: Notification, user) -> None:
+    if notification.user_id == user.pk and notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now())
+
+
+def preferences_set(*, user, choices: Mapping[str, bool], language: str | None = None) -> None:
+    """Save a user's choices (mandatory events stay on whatever is sent)."""
+    with transaction.atomic():
+        for event, enabled in choices.items():
+            if event in MANDATORY:
+                continue
+            NotificationPreference.objects.update_or_create(
+                user=user, event=event, defaults={"enabled": bool(enabled)})
+        if language and language in dict(settings.LANGUAGES):
+            type(user).objects.filter(pk=user.pk).update(language=language)
+            user.language = language

@@ -1,0 +1,110 @@
+"""Sending the notification rows: claimed one by one (two workers never send one twice),
+the recipient checked again, retried with back-off, then failed (docs/notifications.md)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.utils import timezone
+
+from .headers import SUBJECT_LIMIT, address_valid, addresses_checked, headers_checked, safe_header
+from .models import Notification
+from .selectors import still_entitled, wants
+
+logger = logging.getLogger(__name__)
+
+#: Waits before the 2nd, 3rd, ... attempt; after the last one the notification has failed.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+           timedelta(hours=2), timedelta(hours=12))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+#: A row left "sending" this long (a worker killed mid-send) is tried again.
+STALE_SENDING = timedelta(minutes=15)
+
+
+def _message(row: Notification) -> EmailMultiAlternatives:
+    mail = row.mail or {}
+    message_id = (mail.get("message_id") or "").replace("{n}", str(row.pk))
+    message = EmailMultiAlternatives(
+        subject=safe_header(row.subject, SUBJECT_LIMIT), body=row.body,
+        to=[address_valid(row.user.email)],
+        reply_to=addresses_checked(mail.get("reply_to") or [], "reply_to"),
+        headers=headers_checked(message_id=message_id, in_reply_to=mail.get("in_reply_to", ""),
+                         references=mail.get("references", ""),
+                         headers=mail.get("headers") or {}))
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    return message
+
+
+def _claim(pk: int, now: datetime) -> Notification | None:
+    """Take one due row for sending (an atomic UPDATE: two workers never both send it)."""
+    stale = now - STALE_SENDING
+    claimed = Notification.objects.filter(
+        Q(status=Notification.Status.PENDING)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(status=Notification.Status.SENDING, next_attempt_at__lte=stale),
+        pk=pk).update(status=Notification.Status.SENDING, next_attempt_at=now)
+    if not claimed:
+        return None
+    return Notification.objects.select_related("user").get(pk=pk)
+
+
+def _finish(row: Notification, **fields) -> None:
+    Notification.objects.filter(pk=row.pk).update(**fields)
+
+
+def notifications_deliver(*, ids: list[int] | None = None, now: datetime | None = None,
+                          limit: int = 200) -> dict[str, int]:
+    """Send the due notifications (those of ``ids``, or every due one); returns counts.
+
+    Each is claimed first, checked again (the recipient still entitled, still wanting it,
+    with an address), sent, and marked; a failure waits :data:`BACKOFF` and is tried again,
+    up to :data:`MAX_ATTEMPTS`, then it has failed (managers see it in the outbox).
+    """
+    now = now or timezone.now()
+    due = Notification.objects.filter(
+        Q(status=Notification.Status.PENDING)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(status=Notification.Status.SENDING, next_attempt_at__lte=now - STALE_SENDING))
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:limit]):
+        row = _claim(pk, now)
+        if row is None:
+            continue
+        attempts = row.attempts + 1
+        reason = ""
+        if not still_entitled(row.user, row.customer_id):
+            reason = "recipient no longer entitled"
+        elif not wants(row.user, row.event):
+            reason = "switched off by the recipient"
+        elif not address_valid(row.user.email):
+            reason = "no valid address"
+        if reason:
+            _finish(row, status=Notification.Status.SKIPPED, last_error=reason,
+                    attempts=attempts)
+            counts["skipped"] += 1
+            continue
+        try:
+            _message(row).send()
+        except Exception as exc:  # any failure of the mail server: try again later
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if attempts >= MAX_ATTEMPTS:
+                _finish(row, status=Notification.Status.FAILED, attempts=attempts,
+                        last_error=error, next_attempt_at=None)
+                counts["failed"] += 1
+                logger.error("notification %s failed after %s attempts: %s", row.pk,
+                             attempts, error)
+            else:
+                _finish(row, status=Notification.Status.PENDING, attempts=attempts,
+                        last_error=error, next_attempt_at=now + BACKOFF[attempts - 1])
+                counts["retry"] += 1
+            continue
+        _finish(row, status=Notification.Status.SENT, attempts=attempts, sent_at=timezone.now(),
+                last_error="", next_attempt_at=None)
+        counts["sent"] += 1
+    return counts
