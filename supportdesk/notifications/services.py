@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template import TemplateDoesNotExist
@@ -182,5 +183,5 @@ def preferences_set(*, user, choices: Mapping[str, bool], language: str | None =
             NotificationPreference.objects.update_or_create(
                 user=user, event=event, defaults={"enabled": bool(enabled)})
         if language and language in dict(settings.LANGUAGES):
-            type(user).objects.filter(pk=user.pk).update(language=language)
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
             user.language = language
