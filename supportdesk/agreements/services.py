@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,9 +37,14 @@ from supportdesk.contracts.selectors import (
     tariff_to_domain,
     tariff_version_for,
 )
-from supportdesk.notifications.services import address_valid, email_send
+from supportdesk.notifications.events import Event
+from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.services.notices import reply_recipients
+from supportdesk.tickets.services.notices import (
+    customer_recipients,
+    thread_mail,
+    ticket_context,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -282,46 +287,36 @@ def quote_terms_text(quote: Quote) -> str:
 
 
 def _mail_customer(quote: Quote, *, issued: bool) -> None:
+    """The customer is told of a quote issued or revised (Event.QUOTE_ISSUED, mandatory):
+    the terms, the validity and the portal link, in each recipient's language."""
     ticket = quote.ticket
-    recipients = reply_recipients(ticket)
+    recipients = customer_recipients(ticket)
     if not recipients:
-        logger.info("quote %s on %s: no customer address to mail", quote.pk, ticket.reference)
+        logger.info("quote %s on %s: no customer to tell", quote.pk, ticket.reference)
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = (gettext("Quote for your request %(ref)s") if issued
-                   else gettext("Revised quote for your request %(ref)s")) % {
-            "ref": ticket.reference}
-        lines = [
-            gettext("The work below is outside what your support contract covers (§10 of "
-                    "the terms); we can do it under this agreement:"),
-            "",
-            clean_text(quote.description),
-            "",
-            quote_terms_text(quote),
-            gettext("Valid until %(day)s.") % {"day": quote.valid_until.strftime("%d/%m/%Y")},
-            "",
-            gettext("Accept or decline it in the customer portal: %(link)s") % {
-                "link": _site_link("portal:ticket", ticket.pk)},
-        ]
-    email_send(to=recipients, subject=f"[{ticket.reference}] {subject}",
-               body="\n".join(lines))
+    context = {**ticket_context(ticket, staff=False), "quote": quote, "issued": issued,
+               "description": clean_text(quote.description),
+               "valid_until": quote.valid_until.strftime("%d/%m/%Y")}
+    notify(event=Event.QUOTE_ISSUED, users=recipients,
+           key=f"quote_issued:{ticket.pk}:{quote.pk}:{quote.revision}",
+           template="agreements/notifications/quote_issued", context=context,
+           customer_id=ticket.customer_id, ticket_id=ticket.pk,
+           link=reverse("portal:ticket", args=[ticket.pk]), **thread_mail(ticket.pk))
 
 
 def _mail_staff(quote: Quote) -> None:
-    """The quote's author (and the request's assignee) learn the customer's decision."""
-    users = get_user_model().objects.filter(
-        pk__in=[quote.created_by_id, quote.ticket.assignee_id], is_active=True)
-    recipients = sorted({a for a in (address_valid(u.email) for u in users
-                                     if u.is_vendor_staff and u.pk != quote.decided_by_id)
-                         if a})
-    if not recipients:
+    """The quote's author (and the request's assignee) learn the customer's decision
+    (Event.QUOTE_DECIDED); never the one who decided."""
+    users = [u for u in get_user_model().objects.filter(
+        pk__in=[quote.created_by_id, quote.ticket.assignee_id], is_active=True).order_by("pk")
+        if u.is_vendor_staff and u.pk != quote.decided_by_id]
+    if not users:
         return
     ticket = quote.ticket
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = (gettext("Quote accepted: %(ref)s") if quote.status == Quote.Status.ACCEPTED
-                   else gettext("Quote declined: %(ref)s")) % {"ref": ticket.reference}
-        lines = [quote_terms_text(quote), ""]
-        if quote.decision_note:
-            lines += [clean_text(quote.decision_note), ""]
-        lines.append(_site_link("desk:ticket", ticket.pk))
-    email_send(to=recipients, subject=subject, body="\n".join(lines))
+    context = {**ticket_context(ticket, staff=True), "quote": quote,
+               "accepted": quote.status == Quote.Status.ACCEPTED,
+               "note": clean_text(quote.decision_note or "")}
+    notify(event=Event.QUOTE_DECIDED, users=users, key=f"quote_decided:{ticket.pk}:{quote.pk}",
+           template="agreements/notifications/quote_decided", context=context,
+           customer_id=None, ticket_id=ticket.pk,
+           link=reverse("desk:ticket", args=[ticket.pk]))

@@ -6,23 +6,21 @@ and under the in-process scheduler of the embedded install (``tickets/scheduler.
 
 Each notice is sent once per request, even with two scanners running at the same time: the
 request row is marked with ``UPDATE ... WHERE sla_warning_sent_at IS NULL`` and only the
-scanner whose update touched the row sends, after its transaction commits, through
-``notifications.services.email_send`` (headers flattened to one line, docs/security.md #7).
+scanner whose update touched the row writes the notifications, in the same transaction
+(``notifications.services.notify``: keys ``sla_warning:<ticket>``/``sla_breach:<ticket>``),
+sent after it commits and retried with back-off (docs/notifications.md).
 """
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.common.exceptions import ApplicationError
@@ -34,8 +32,10 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.domain.sla import DEFAULT_WARNING_SHARE
 from supportdesk.domain.ticket_status import OPEN_STATUSES
-from supportdesk.notifications.services import HEADER_LIMIT, email_send
+from supportdesk.notifications.events import Event
+from supportdesk.notifications.services import address_valid, notify
 from supportdesk.tickets.models import Ticket, TicketEvent
+from supportdesk.tickets.services.notices import local_text, ticket_context
 from supportdesk.tickets.services.sla import STATE_BREACHED, STATE_WARNING, sla_view_for
 
 logger = logging.getLogger(__name__)
@@ -89,64 +89,42 @@ def _warning_horizon(now: datetime, calendar) -> datetime:
     return calendar.add_working_minutes(now, longest * (100 - SLA_WARNING_SHARE_PERCENT) // 100)
 
 
-def _recipients(ticket: Ticket) -> list[str]:
-    emails: list[str] = []
+def _recipients(ticket: Ticket) -> list[User]:
+    """The assignee (if staff) and every active manager."""
+    users: list[User] = []
     assignee = ticket.assignee
-    if assignee is not None and assignee.is_vendor_staff and assignee.email:
-        emails.append(assignee.email)
-    managers = User.objects.filter(
-        role=User.Role.MANAGER, is_active=True).exclude(email="").values_list("email", flat=True)
-    for email in managers:
-        if email not in emails:
-            emails.append(email)
-    return emails
+    if assignee is not None and assignee.is_vendor_staff:
+        users.append(assignee)
+    for manager in User.objects.filter(role=User.Role.MANAGER, is_active=True).order_by("pk"):
+        if manager.pk not in {u.pk for u in users}:
+            users.append(manager)
+    return users
 
 
 def _send_notice(ticket_id: int, notice: str) -> None:
-    """Build and send the notice (runs after commit; never inside the marking transaction)."""
+    """Write the notice's notifications (in the claiming transaction; sent after commit)."""
     ticket = (
         Ticket.objects.select_related("customer", "assignee").filter(pk=ticket_id).first()
     )
     if ticket is None:
         return
-    recipients = _recipients(ticket)
+    recipients = [u for u in _recipients(ticket) if address_valid(u.email)]
     if not recipients:
         logger.warning("SLA %s for %s: no recipient with an e-mail address", notice,
                        ticket.reference)
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        due = formats.date_format(timezone.localtime(ticket.response_due_at),
-                                  "DATETIME_FORMAT")
-        if notice == BREACH:
-            title = _("SLA breached")
-            lead = _("The response target of this request has passed without a response.")
-        else:
-            title = _("SLA warning")
-            lead = _("%(percent)s%% of the response target of this request is used.") % {
-                "percent": SLA_WARNING_SHARE_PERCENT}
-        subject = f"[{ticket.reference}] {title}: {ticket.subject}"
-        # Mail is read outside the site: the link is absolute, on the configured host
-        # (never one taken from a request's Host header).
-        path = settings.SUPPORTDESK_SITE_URL.rstrip("/") + reverse("desk:ticket",
-                                                                    args=[ticket.pk])
-        labels = {"request": _("Request"), "customer": _("Customer"), "tier": _("Tier"),
-                  "due": _("Response due"), "technician": _("Technician")}
-        technician = (ticket.assignee.get_full_name() or ticket.assignee.get_username()
-                      if ticket.assignee else _("unassigned"))
-        lines = [
-            lead,
-            "",
-            f"{labels['request']}: {ticket.reference} {clean_text(ticket.subject)}",
-            f"{labels['customer']}: {clean_text(ticket.customer.name)}",
-            f"{labels['tier']}: {ticket.get_tier_display()}",
-            f"{labels['due']}: {due}",
-            f"{labels['technician']}: {technician}",
-            "",
-            path,
-        ]
-        # A failure to send raises into the scan, as it always did (the notice stays marked).
-        email_send(to=recipients, subject=subject, body="\n".join(lines),
-                   subject_limit=HEADER_LIMIT, raise_errors=True)
+    assignee = ticket.assignee
+    context = {
+        **ticket_context(ticket, staff=True),  # the desk link: fails loudly without it
+        "breach": notice == BREACH, "percent": SLA_WARNING_SHARE_PERCENT,
+        "due": local_text(ticket.response_due_at),
+        "technician": clean_text(assignee.get_full_name() or assignee.get_username())
+        if assignee else "",
+    }
+    event = Event.SLA_BREACH if notice == BREACH else Event.SLA_WARNING
+    notify(event=event, users=recipients, key=f"{event}:{ticket.pk}",
+           template="tickets/notifications/sla", context=context, customer_id=None,
+           ticket_id=ticket.pk, link=reverse("desk:ticket", args=[ticket.pk]))
 
 
 def _mark(ticket_id: int, notice: str, now: datetime) -> bool:
@@ -165,7 +143,7 @@ def _mark(ticket_id: int, notice: str, now: datetime) -> bool:
         kind=TicketEvent.Kind.SLA_BREACHED if notice == BREACH else TicketEvent.Kind.SLA_WARNING,
         data={"at": now.isoformat()}, is_internal=True,
     )
-    transaction.on_commit(partial(_send_notice, ticket_id, notice))
+    _send_notice(ticket_id, notice)
     return True
 
 

@@ -3,7 +3,7 @@
 lifecycle: intake, status, replies, assignment, scope (§10), prerequisites (§11)
 sla: the response clock through the rules engine (§4, §6)
 attachments: checked uploads (docs/security.md #21, #22)
-notices: the mail a customer gets for a public staff reply (docs/security.md #18)
+notices: what a request's people are told (docs/notifications.md, docs/security.md #18)
 """
 
 from .attachments import attachment_add, attachment_check, sanitize_filename

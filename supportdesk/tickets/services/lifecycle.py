@@ -30,7 +30,7 @@ from supportdesk.domain.ticket_status import (
 )
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 
-from . import sla
+from . import notices, sla
 from ._common import (
     BODY_MAX,
     SUBJECT_MAX,
@@ -39,7 +39,6 @@ from ._common import (
     ensure_staff,
     is_staff,
 )
-from .notices import reply_notify
 
 SUBJECT = _("Subject")
 DESCRIPTION = _("Description")
@@ -169,6 +168,7 @@ def ticket_create(
         _save(ticket, by)
         _event(ticket, TicketEvent.Kind.CREATED, by, received_via=received_via, tier=tier,
                category=category, emergency=is_emergency)
+        notices.ticket_created_notify(ticket, by=by)
     return ticket
 
 
@@ -229,7 +229,9 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
             ticket.closed_at = None
         ticket.status = status
         _save(ticket, by)
-        _event(ticket, TicketEvent.Kind.STATUS_CHANGED, by, **{"from": old, "to": status})
+        changed = _event(ticket, TicketEvent.Kind.STATUS_CHANGED, by,
+                         **{"from": old, "to": status})
+        notices.status_notify(ticket, old=old, new=status, event_id=changed.pk)
     return ticket
 
 
@@ -256,7 +258,7 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
         changed = False
         after = status_after_reply(ticket.status, by_staff=staff, is_internal=is_internal)
         if staff and not is_internal:
-            transaction.on_commit(lambda: reply_notify(message_id=message.pk))
+            notices.staff_reply_notify(message)
             if ticket.first_response_at is None:
                 _stop_response_clock(ticket, now)
                 changed = True
@@ -280,6 +282,8 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
             Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
         _event(ticket, TicketEvent.Kind.NOTE_ADDED if is_internal else TicketEvent.Kind.REPLIED,
                by, internal=is_internal, message=message.pk)
+        if not staff:
+            notices.customer_reply_notify(message)
     return message
 
 
@@ -301,7 +305,9 @@ def ticket_assign(*, ticket: Ticket, assignee, by) -> Ticket:
         old_id = ticket.assignee_id
         ticket.assignee = assignee
         _save(ticket, by)
-        _event(ticket, TicketEvent.Kind.ASSIGNED, by, **{"from": old_id, "to": new_id})
+        assigned = _event(ticket, TicketEvent.Kind.ASSIGNED, by,
+                          **{"from": old_id, "to": new_id})
+        notices.assigned_notify(ticket, assignee=assignee, by=by, event_id=assigned.pk)
     return ticket
 
 
