@@ -38,6 +38,9 @@ BEAT_JOBS: dict[str, Job] = {
                          "agreements.quotes_expire", 6 * 3600.0),
     "desk-dashboard-refresh": Job("supportdesk.desk.tasks.dashboard_refresh_task",
                                   "desk.dashboard_refresh", 6 * 3600.0),
+    # Notifications due again (retries with back-off; anything a broker outage left behind).
+    "notifications-sweep": Job("supportdesk.notifications.tasks.sweep_task",
+                               "notifications.sweep", 60.0),
     # New mail of the support mailboxes (IMAP); a mailbox being polled elsewhere is skipped.
     "mail-poll": Job("supportdesk.mail.tasks.mail_poll_task", "mail.poll", 60.0),
 }

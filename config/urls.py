@@ -20,6 +20,7 @@ urlpatterns = [
     path("desk/work/", include("supportdesk.worklog.urls")),
     path("billing/", include("supportdesk.billing.urls")),
     path("portal/", include("supportdesk.portal.urls")),
+    path("notifications/", include("supportdesk.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

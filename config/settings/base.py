@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "supportdesk.worklog.context_processors.running_timer",
+                "supportdesk.notifications.context_processors.unread_notifications",
             ],
         },
     },

@@ -244,11 +244,12 @@ class TestQueryCounts:
     @pytest.mark.parametrize("n", [5, 50])
     def test_queue(self, config, technician, tech_client, django_assert_max_num_queries, n):
         self._fill(n, technician)
-        # 9: one of them is the running timer of the page header (issue 9), on every page
-        with django_assert_max_num_queries(9):
+        # 10: two of them are the page header's running timer (issue 9) and unread
+        # notifications count (issue 10), on every page
+        with django_assert_max_num_queries(10):
             response = tech_client.get(reverse("desk:queue"))
         assert response.status_code == 200
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):
             tech_client.get(reverse("desk:queue"), {"q": "τυπωνει", "tier": "business"})
 
     @pytest.mark.parametrize("n", [5, 50])
@@ -260,8 +261,9 @@ class TestQueryCounts:
                          is_internal=i % 2 == 0)
             attachment_add(ticket=ticket, by=technician,
                            uploaded_file=SimpleUploadedFile(f"f{i}.pdf", PDF))
-        # + the header's running timer and the request's §10 quotes (issue 9)
-        with django_assert_max_num_queries(24):
+        # + the header's running timer and the request's §10 quotes (issue 9), and the
+        # header's unread notifications (issue 10)
+        with django_assert_max_num_queries(25):
             response = tech_client.get(reverse("desk:ticket", args=[ticket.pk]))
         assert response.status_code == 200
 
@@ -269,7 +271,7 @@ class TestQueryCounts:
     def test_dashboard(self, config, technician, manager_client,
                        django_assert_max_num_queries, n):
         self._fill(n, technician)
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):  # + the header's unread count (issue 10)
             response = manager_client.get(reverse("desk:dashboard"))
         assert response.status_code == 200
 
