@@ -39,9 +39,11 @@ from decimal import Decimal
 from itertools import groupby
 from typing import NamedTuple
 
+from django.conf import settings as django_settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +71,8 @@ from supportdesk.customers.models import Customer
 from supportdesk.domain.pricing import price_agreement, price_expense, statement_totals
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.services import bank_post, customer_lock
+from supportdesk.notifications.events import Event
+from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import Expense, WorkEntry
 
@@ -184,7 +188,35 @@ def issue_statement(*, statement: Statement, lines: list[StatementLine], now: da
         line.statement = statement
         line.position = position
     _insert_lines(lines)
+    statements_notify([statement])
     return statement
+
+
+def statements_notify(statements: list[Statement]) -> None:
+    """Tell each issued statement's customer (its active users: Event.STATEMENT_ISSUED,
+    mandatory), in the issuing transaction; one query for the users of all of them."""
+    issued = [s for s in statements if s.number is not None and s.status != Statement.Status.DRAFT]
+    if not issued:
+        return
+    users_of: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(customer_id__in={s.customer_id for s in issued},
+                                    role=User.Role.CUSTOMER, is_active=True).order_by("pk"):
+        users_of[user.customer_id].append(user)
+    site = django_settings.SUPPORTDESK_SITE_URL.rstrip("/")
+    link = reverse("portal:statements")
+    for statement in issued:
+        users = users_of.get(statement.customer_id)
+        if not users:
+            continue
+        notify(event=Event.STATEMENT_ISSUED, users=users, key=f"statement_issued:{statement.pk}",
+               template="billing/notifications/statement_issued",
+               context={"statement": statement, "number": statement.display_number,
+                        "customer_name": clean_text(statement.customer_name),
+                        "issued_on": timezone.localtime(statement.issued_at).strftime("%d/%m/%Y"),
+                        "due_on": statement.due_on.strftime("%d/%m/%Y") if statement.due_on
+                        else "", "url": site + link,
+                        "pdf_url": site + reverse("portal:statement_pdf", args=[statement.pk])},
+               customer_id=statement.customer_id, link=link)
 
 
 # --------------------------------------------------------------------------- lines
@@ -616,6 +648,7 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
             statement.status = status
         Statement.objects.bulk_update(statements, ["number", "status"])
         Statement.history.bulk_history_create(statements, default_user=ctx.by)
+        statements_notify(statements)
         return results
 
 

@@ -14,6 +14,7 @@ already logged on the request are re-priced on accept/decline so that they follo
 from datetime import datetime
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +24,11 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_staff
 from supportdesk.common.text import clean_text
 from supportdesk.customers.models import Customer
+from supportdesk.notifications.events import Event
+from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket, TicketEvent
 from supportdesk.tickets.services.lifecycle import ticket_create
+from supportdesk.tickets.services.notices import local_text, managers, ticket_context
 from supportdesk.worklog.models import WorkEntry
 from supportdesk.worklog.services.entries import work_entry_update
 
@@ -56,11 +60,32 @@ def emergency_intake(
     """Record an emergency message left outside hours as a request awaiting assessment."""
     ensure_staff(by, EMERGENCY_ONLY_STAFF)
     ensure_dates_in_range(received_at)  # docs/security.md #43
-    return ticket_create(
-        customer=customer, subject=subject, body=body, contact_name=contact_name,
-        received_at=received_at or timezone.now(), product=product, by=by,
-        is_emergency=True, received_via=Ticket.ReceivedVia.EMERGENCY_MESSAGE,
-    )
+    with transaction.atomic():
+        ticket = ticket_create(
+            customer=customer, subject=subject, body=body, contact_name=contact_name,
+            received_at=received_at or timezone.now(), product=product, by=by,
+            is_emergency=True, received_via=Ticket.ReceivedVia.EMERGENCY_MESSAGE,
+        )
+        _emergency_notify(ticket, by=by)
+    return ticket
+
+
+def _emergency_notify(ticket: Ticket, *, by: User) -> None:
+    """The managers and the assignee hear of an emergency to assess (never the one who
+    recorded it); written with the request, sent after commit."""
+    users = [u for u in managers() if u.pk != by.pk]
+    if ticket.assignee is not None and ticket.assignee.is_vendor_staff and \
+            ticket.assignee_id != by.pk:
+        users.append(ticket.assignee)
+    if not users:
+        return
+    notify(event=Event.EMERGENCY, users=users, key=f"emergency:{ticket.pk}",
+           template="worklog/notifications/emergency",
+           context={**ticket_context(ticket, staff=True), "body": clean_text(ticket.body),
+                    "contact_name": clean_text(ticket.contact_name),
+                    "received": local_text(ticket.received_at),
+                    "by_name": clean_text(by.get_full_name() or by.get_username())},
+           customer_id=None, ticket_id=ticket.pk, link=reverse("desk:ticket", args=[ticket.pk]))
 
 
 def _decide(*, ticket: Ticket, by: User, reason: str, outcome: str, event: str) -> Ticket:
