@@ -5,10 +5,19 @@ the embedded install (``config.scheduler``) both read it, so they run the same
 task functions. Without a broker, tasks run eagerly (settings CELERY_TASK_ALWAYS_EAGER).
 """
 
+import logging.config
 import os
+import time
 from typing import NamedTuple
 
+import structlog
 from celery import Celery
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from supportdesk.common import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -54,3 +63,60 @@ app.conf.beat_schedule = {
     name: {"task": job.task_name, "schedule": job.every_seconds}
     for name, job in BEAT_JOBS.items()
 }
+
+
+# --------------------------------------------------------------------------- task hooks
+# One JSON log line per task (name, id, state, duration, the request id of whoever sent it),
+# the sender's request id carried in the message headers, and every run of a periodic job
+# recorded for /readyz (supportdesk.ops.jobs; the in-process scheduler records its runs in
+# config.scheduler.run_job, the same function).
+
+task_logger = structlog.get_logger("supportdesk.task")
+_JOB_BY_TASK = {job.task_name: name for name, job in BEAT_JOBS.items()}
+_RECORD_JOB_RUN = "supportdesk.ops.jobs.job_run_record"  # loaded once Django is set up
+
+
+@setup_logging.connect
+def _use_the_django_logging(**kwargs) -> None:
+    """The worker and beat log through the project's LOGGING (JSON in production), not
+    through the format Celery would install over it."""
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@before_task_publish.connect
+def _send_the_request_id(headers=None, **kwargs) -> None:
+    current = request_id.current()
+    if headers is not None and current:
+        headers[request_id.TASK_HEADER] = current
+
+
+@task_prerun.connect
+def _task_started(task_id=None, task=None, **kwargs) -> None:
+    if task is None:
+        return
+    carried = request_id.clean(getattr(task.request, request_id.TASK_HEADER, None))
+    task.request.supportdesk_token = request_id.bind(
+        carried or request_id.current() or request_id.new())
+    task.request.supportdesk_started = (time.perf_counter(), timezone.now())
+
+
+@task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **kwargs) -> None:
+    if task is None:
+        return
+    started = getattr(task.request, "supportdesk_started", None)
+    duration_ms = round((time.perf_counter() - started[0]) * 1000, 1) if started else None
+    task_logger.info("task", task=task.name, task_id=task_id, state=state,
+                     duration_ms=duration_ms)
+    job = _JOB_BY_TASK.get(task.name)
+    if job is not None and not task.request.is_eager:
+        # Eager calls run inside a request or the in-process scheduler, which records.
+        import_string(_RECORD_JOB_RUN)(name=job, ok=state == "SUCCESS",
+                                       started_at=started[1] if started else None)
+    token = getattr(task.request, "supportdesk_token", None)
+    if token is not None:
+        task.request.supportdesk_token = None
+        try:
+            request_id.reset(token)
+        except ValueError:  # set in another context (a pool that moved the task)
+            request_id.bind(None)

@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from config.celery import BEAT_JOBS
+from supportdesk.ops.jobs import job_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +40,23 @@ def due_jobs(now_monotonic: float, last_run: dict[str, float]) -> list[str]:
 
 
 def run_job(name: str) -> None:
-    """Run one job now, in this thread; an error is logged and never stops the scheduler."""
+    """Run one job now, in this thread; an error is logged and never stops the scheduler.
+
+    Its run is recorded (``supportdesk.ops.jobs.job_run_record``: name, outcome, when it
+    finished) for ``/readyz``, as the Celery ``task_postrun`` handler does under a worker.
+    """
     func = resolve(BEAT_JOBS[name].path)
     close_old_connections()
+    started = timezone.now()
+    ok = False
     try:
         # A Celery task object is callable: calling it runs the function body here.
         func()
+        ok = True
     except Exception:
         logger.exception("scheduled job %s failed", name)
     finally:
+        job_run_record(name=name, ok=ok, started_at=started)
         close_old_connections()
 
 

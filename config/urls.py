@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from supportdesk.accounts.forms import PasswordResetByMailForm
+from supportdesk.accounts.views import ThrottledPasswordChangeView
 from supportdesk.api.urls import api
 from supportdesk.common.views import home
 
@@ -13,6 +14,11 @@ urlpatterns = [
     path("accounts/password_reset/",
          auth_views.PasswordResetView.as_view(form_class=PasswordResetByMailForm),
          name="password_reset"),
+    # A wrong current password counts as a failed login (django-axes), on both paths.
+    path("accounts/password_change/", ThrottledPasswordChangeView.as_view(),
+         name="password_change"),
+    path("admin/password_change/", ThrottledPasswordChangeView.as_view(),
+         name="admin_password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("supportdesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -23,6 +29,8 @@ urlpatterns = [
     path("notifications/", include("supportdesk.notifications.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    # Health, readiness and Prometheus metrics (supportdesk.ops): /healthz, /readyz, /metrics
+    path("", include("supportdesk.ops.urls")),
 ]
 
 admin.site.site_header = "supportdesk"

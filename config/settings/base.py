@@ -4,10 +4,14 @@ Only deployment concerns live here (read from the environment with safe defaults
 Business configuration (tariffs, calendars, VAT) is data in the database, never settings.
 """
 
+import os
 from pathlib import Path
 
 import environ
+import structlog
 from django.utils.translation import gettext_lazy as _
+
+from supportdesk.common import request_id
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -30,6 +34,19 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The database file is the owner's alone (docs/security.md #54): the data directory is
+    # created 0700 and the file 0600 before SQLite opens it (its -wal and -shm files take
+    # the file's mode); an older file left 0644 is tightened.
+    _db_file = Path(str(DATABASES["default"]["NAME"]))
+    if str(_db_file) not in ("", ":memory:") and not str(_db_file).startswith("file:"):
+        if not _db_file.parent.exists():
+            _db_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _db_file.exists():
+            os.close(os.open(_db_file, os.O_CREAT | os.O_WRONLY, 0o600))
+        for _suffix in ("", "-wal", "-shm"):
+            _path = Path(f"{_db_file}{_suffix}")
+            if _path.exists() and _path.stat().st_mode & 0o077:
+                _path.chmod(0o600)
     # WAL lets readers run beside one writer; IMMEDIATE transactions take the write lock
     # at BEGIN so that two savers of the last prepaid hour queue instead of deadlocking.
     DATABASES["default"]["OPTIONS"] = {
@@ -78,6 +95,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one log line per request, then the request metrics.
+    "supportdesk.common.request_logging.RequestLogMiddleware",
+    "supportdesk.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -233,9 +253,74 @@ CACHES = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# Logs (structlog over the standard logging): one line per request (the request-log
+# middleware) and per Celery task (config/celery.py), each with its request id, and every
+# other logger (Django's, Celery's, ours) through the same formatter. "json" for
+# production (one JSON object per line on stderr), "console" for reading in development.
+SUPPORTDESK_LOG_FORMAT = env.str("SUPPORTDESK_LOG_FORMAT", default="console")
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+
+
+def logging_config(log_format: str, level: str = "INFO") -> dict:
+    """The LOGGING dict for ``log_format`` ("json" or "console"); structlog is configured
+    to hand its events to these formatters."""
+    if log_format not in ("json", "console"):
+        raise ValueError("SUPPORTDESK_LOG_FORMAT must be 'json' or 'console'")
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        request_id.add_to_event,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[structlog.stdlib.filter_by_level, *shared,
+                    structlog.processors.StackInfoRenderer(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderers = {
+        "json": [structlog.processors.format_exc_info,
+                 structlog.processors.JSONRenderer(ensure_ascii=False)],
+        "console": [structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback)],
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            name: {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                               *chain],
+                "foreign_pre_chain": shared,
+            }
+            for name, chain in renderers.items()
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # The request line is ours (supportdesk.request): Django's own 4xx/5xx request
+            # warnings would log a second line for the same request.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},
+        },
+    }
+
+
+LOGGING = logging_config(SUPPORTDESK_LOG_FORMAT, LOG_LEVEL)
+
+# Health, readiness and metrics (supportdesk.ops.health, supportdesk.ops.metrics).
+# /metrics answers 404 unless the request carries "Authorization: Bearer <token>" or comes
+# from one of the allowed addresses (REMOTE_ADDR; X-Forwarded-For is read only when
+# REMOTE_ADDR is one of the trusted proxies). Business figures are cached this many seconds.
+SUPPORTDESK_METRICS_TOKEN = env.str("SUPPORTDESK_METRICS_TOKEN", default="")
+SUPPORTDESK_METRICS_ALLOWED_IPS = env.list("SUPPORTDESK_METRICS_ALLOWED_IPS", default=[])
+SUPPORTDESK_METRICS_TRUSTED_PROXIES = env.list("SUPPORTDESK_METRICS_TRUSTED_PROXIES",
+                                               default=[])
+SUPPORTDESK_METRICS_CACHE_SECONDS = env.int("SUPPORTDESK_METRICS_CACHE_SECONDS", default=30)
+# /readyz: seconds each dependency check may take (database, cache, broker).
+SUPPORTDESK_READYZ_TIMEOUT = env.float("SUPPORTDESK_READYZ_TIMEOUT", default=2.0)

@@ -7,7 +7,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if not SECRET_KEY:  # noqa: F405
     # A per-installation key kept beside the database, never committed.
     _key_file = DATA_DIR / "secret_key"
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not _key_file.exists():
         import secrets
 

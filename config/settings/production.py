@@ -1,7 +1,7 @@
 """PostgreSQL, several stateless web processes, Celery on Redis, behind TLS."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: fails loudly when missing
@@ -17,3 +17,9 @@ CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
 SUPPORTDESK_STAFF_MFA = env.str("SUPPORTDESK_STAFF_MFA", default="required")
 if SUPPORTDESK_STAFF_MFA not in ("required", "off"):
     raise ValueError("SUPPORTDESK_STAFF_MFA must be 'required' or 'off'")
+# One JSON object per line (request id, user, route, status, duration; Celery tasks too).
+SUPPORTDESK_LOG_FORMAT = env.str("SUPPORTDESK_LOG_FORMAT", default="json")
+LOGGING = logging_config(SUPPORTDESK_LOG_FORMAT, LOG_LEVEL)
+# Load balancers and Prometheus talk plain HTTP to gunicorn on the private side: the
+# health, readiness and metrics routes answer without the redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

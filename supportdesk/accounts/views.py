@@ -6,6 +6,7 @@ only pages an unverified staff session reaches (``StaffMfaMiddleware``).
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,7 @@ from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required
 
 from . import mfa, selectors, services
-from .forms import CodeForm
+from .forms import CodeForm, ThrottledPasswordChangeForm
 from .models import User
 
 VERIFIED = _("Two-factor verification done.")
@@ -132,3 +133,13 @@ def mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         messages.success(request, RESET_DONE % {
             "name": target.get_full_name() or target.username, "count": count})
     return redirect("accounts:mfa_staff")
+
+
+class ThrottledPasswordChangeView(PasswordChangeView):
+    """The password change of ``accounts/`` and of the admin: a wrong current password
+    counts as a failed login (``ThrottledPasswordChangeForm``)."""
+
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

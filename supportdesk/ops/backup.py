@@ -269,7 +269,10 @@ def backup_create(*, output: Path) -> dict:
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise ApplicationError(BACKUP_DIR_NOT_EMPTY.format(path=output))
-    output.mkdir(parents=True, exist_ok=True)
+    # Owner-only from the start (docs/security.md #54): nobody else can enter the
+    # directory while it is written, and every file and folder is tightened at the end.
+    output.mkdir(mode=0o700, parents=True, exist_ok=True)
+    output.chmod(0o700)
     started = time.monotonic()
     connection = connections["default"]
     media_root = _media_root()
@@ -306,7 +309,20 @@ def backup_create(*, output: Path) -> dict:
     })
     (output / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True,
                                               ensure_ascii=False), encoding="utf-8")
+    _owner_only(output)
     return manifest
+
+
+def _owner_only(root: Path) -> None:
+    """Directories 0700 and files 0600 under ``root`` (a backup holds every secret row)."""
+    root.chmod(0o700)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            Path(folder, name).chmod(0o700)
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                path.chmod(0o600)
 
 
 def _pg_backup(connection, dump_path: Path, media_root: Path) -> dict:
