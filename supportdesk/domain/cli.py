@@ -1,7 +1,8 @@
 """``supportdesk-rules``: the rules engine on the command line (JSON on standard output).
 
     supportdesk-rules due --tier business --received 2026-11-27T17:00+02:00 \\
-        [--pause START/END ...] [--target expected|max] [--tariff FILE]
+        [--pause START/END ...] [--target expected|max] [--priority normal] \\
+        [--kind response|resolution] [--tariff FILE]
     supportdesk-rules price --tier basic --channel remote --start 2026-11-24T11:00+02:00 \\
         --minutes 90 [--allowance-left 60] [--bank-left 0] [--emergency] [--training] \\
         [--out-of-town [--distance-km 120 | --travel-cost 25.00] [--lodging 65.00]] \\
@@ -95,7 +96,7 @@ from supportdesk.domain.pricing import (
     price_work,
     statement_totals,
 )
-from supportdesk.domain.sla import due_at
+from supportdesk.domain.sla import ClockKind, Priority, due_at
 from supportdesk.domain.tariff import (
     Channel,
     Tariff,
@@ -220,12 +221,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     tiers = [t.value for t in Tier]
 
-    due = commands.add_parser("due", help="when the response to a request is due (§4, §6)")
+    due = commands.add_parser(
+        "due", help="when the response (§4) or the resolution of a request is due (§6)")
     due.add_argument("--tier", required=True, choices=tiers)
     due.add_argument("--received", required=True, type=_aware, help="ISO datetime with offset")
     due.add_argument("--pause", action="append", default=[], type=_pause,
                      help="START/END while waiting on the customer (repeatable)")
-    due.add_argument("--target", choices=["expected", "max"], default="expected")
+    due.add_argument("--target", choices=["expected", "max"], default="expected",
+                     help="the response target promised or the latest (Free)")
+    due.add_argument("--priority", choices=[p.value for p in Priority], default="normal")
+    due.add_argument("--kind", choices=[k.value for k in ClockKind], default="response",
+                     help="which clock: the first response or the resolution")
     due.add_argument("--tariff", help="tariff TOML file (default: the Jewelsoft one)")
 
     price = commands.add_parser("price", help="price one work entry (§3-§10)")
@@ -524,10 +530,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str,
     tariff = _tariff(parser, args.tariff)
     calendar = jewelsoft_calendar()
     if args.command == "due":
-        target = tariff.tier(args.tier).response.minutes(args.target)
+        targets = tariff.tier(args.tier).targets(args.priority)
+        target = targets.minutes(args.kind, args.target)
         due = due_at(calendar, args.received, target, args.pause)
-        return {"due_at": due.isoformat(), "target_minutes": target, "target": args.target,
-                "tier": args.tier}
+        return {"due_at": due.isoformat(), "target_minutes": target,
+                "target": args.target if args.kind == ClockKind.RESPONSE else "resolution",
+                "kind": args.kind, "priority": args.priority, "tier": args.tier}
     if args.command == "price":
         return _price(parser, args, tariff=tariff, calendar=calendar)
     if args.command == "expense":

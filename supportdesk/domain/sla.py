@@ -1,5 +1,11 @@
-"""Response targets (§4, docs/rules.md "Response targets"): due moments and the state of
-a clock.
+"""Response and resolution targets (§3-§4, docs/rules.md "Response targets" and
+"Resolution targets"): due moments and the state of a clock.
+
+Every request runs two clocks on the same calendar: the response clock (§4's table) stops at
+the first response, the resolution clock at the resolution. Both pause while the request
+waits on the customer; the resolution clock also stands still while a request is resolved
+and waits to be reopened. Which targets apply depends on the tier and the request's
+priority (:class:`ServiceTargets`).
 
 Targets are working time on the vendor's calendar (§6): Business "24 h" is one working day
 (480 working minutes), Basic "48 h" two (960), Free "2-5 working days" 960 expected and 2400
@@ -19,10 +25,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from supportdesk.domain.calendar import BusinessCalendar
 
-__all__ = ["DEFAULT_WARNING_SHARE", "ResponseTarget", "SlaState", "due_at", "sla_state"]
+__all__ = [
+    "DEFAULT_WARNING_SHARE",
+    "ClockKind",
+    "Priority",
+    "ResponseTarget",
+    "ServiceTargets",
+    "SlaState",
+    "due_at",
+    "sla_state",
+]
 
 #: Share of the target used from which a ticket is shown as "at risk".
 DEFAULT_WARNING_SHARE = Decimal("0.75")
@@ -54,6 +70,48 @@ class ResponseTarget:
         if which == "max":
             return self.max_minutes
         raise ValueError(f"target must be 'expected' or 'max', got {which!r}")
+
+
+class Priority(StrEnum):
+    """How urgent a request is; chosen at intake, changeable. Stored values."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class ClockKind(StrEnum):
+    """Which of a request's two clocks."""
+
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
+@dataclass(frozen=True)
+class ServiceTargets:
+    """What a tier promises for one priority: the response target (§4's table unless the
+    tariff says otherwise) and the resolution target, all in working minutes. A resolution
+    target shorter than the latest response would promise to solve before answering, so it
+    is refused."""
+
+    response: ResponseTarget
+    resolution_minutes: int
+
+    def __post_init__(self) -> None:
+        value = self.resolution_minutes
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError("resolution_minutes must be a positive whole number of minutes")
+        if value < self.response.max_minutes:
+            raise ValueError("resolution_minutes must not be less than the latest response "
+                             "target")
+
+    def minutes(self, kind: ClockKind | str = ClockKind.RESPONSE,
+                which: str = "expected") -> int:
+        """The target of clock ``kind``; ``which`` ("expected"/"max") for the response."""
+        if ClockKind(kind) == ClockKind.RESOLUTION:
+            return self.resolution_minutes
+        return self.response.minutes(which)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from supportdesk.domain.money import quantize_money
-from supportdesk.domain.sla import ResponseTarget
+from supportdesk.domain.sla import Priority, ResponseTarget, ServiceTargets
 
 __all__ = [
+    "DEFAULT_RESOLUTION_MINUTES",
     "DEFAULT_TARIFF_PATH",
     "AnnualFeeRule",
     "Channel",
@@ -57,6 +58,17 @@ __all__ = [
 ]
 
 DEFAULT_TARIFF_PATH = Path(__file__).parent / "data" / "jewelsoft-tariff.toml"
+
+_DAY = 480  # one working day (§6: 10:00-18:00) in minutes
+
+#: Resolution targets in working minutes when a tariff does not set them (docs/rules.md
+#: "Resolution targets"): configuration, not terms. For a normal priority Business 3, Basic
+#: 5 and Free 10 working days; urgent and high are shorter, low twice as long.
+DEFAULT_RESOLUTION_MINUTES: Mapping[str, Mapping[str, int]] = {
+    "business": {"urgent": 1 * _DAY, "high": 2 * _DAY, "normal": 3 * _DAY, "low": 5 * _DAY},
+    "basic": {"urgent": 2 * _DAY, "high": 3 * _DAY, "normal": 5 * _DAY, "low": 10 * _DAY},
+    "free": {"urgent": 5 * _DAY, "high": 7 * _DAY, "normal": 10 * _DAY, "low": 20 * _DAY},
+}
 
 
 class Tier(StrEnum):
@@ -143,8 +155,10 @@ class TierTerms:
         training: ``(channel, terms)`` overrides for training (§3); channels not listed
             price training like support.
         has_updates: entitled to updated versions.
-        response: the response target in working minutes.
+        response: the response target in working minutes (§4's table).
         annual_fee: the annual cost rule.
+        priorities: ``(priority, targets)`` for every :class:`Priority`: the response
+            and resolution targets of a request of that priority.
     """
 
     tier: Tier
@@ -153,6 +167,15 @@ class TierTerms:
     response: ResponseTarget
     annual_fee: AnnualFeeRule
     training: tuple[tuple[Channel, ChannelTerms], ...] = ()
+    priorities: tuple[tuple[Priority, ServiceTargets], ...] = ()
+
+    def targets(self, priority: Priority | str = Priority.NORMAL) -> ServiceTargets:
+        """The response and resolution targets of a request of ``priority``."""
+        wanted = Priority(priority)
+        for key, targets in self.priorities:
+            if key == wanted:
+                return targets
+        return _default_targets(self.tier, wanted, self.response)
 
     def channel(self, channel: Channel, kind: WorkKind = WorkKind.SUPPORT) -> ChannelTerms:
         """The terms for work of ``kind`` on ``channel``."""
@@ -434,6 +457,46 @@ def _annual_fee(reader: _Reader, standard_rate: Decimal) -> AnnualFeeRule:
                          rate_per_hour=standard_rate if rate is None else rate)
 
 
+def _default_targets(tier: Tier, priority: Priority, response: ResponseTarget
+                     ) -> ServiceTargets:
+    resolution = DEFAULT_RESOLUTION_MINUTES[tier.value][priority.value]
+    return ServiceTargets(response=response,
+                          resolution_minutes=max(resolution, response.max_minutes))
+
+
+def _priority_targets(tier: Tier, reader: _Reader | None, response: ResponseTarget
+                      ) -> tuple[tuple[Priority, ServiceTargets], ...]:
+    """Each priority's targets; a missing field takes the tier's §4 response target or the
+    default resolution target."""
+    result = []
+    for priority in Priority:
+        default = _default_targets(tier, priority, response)
+        if reader is None or priority.value not in reader.data:
+            result.append((priority, default))
+            continue
+        entry = reader.table(priority.value)
+        expected = entry.integer("response_expected_minutes",
+                                 default=response.expected_minutes, minimum=1)
+        maximum = entry.integer("response_max_minutes",
+                                default=max(response.max_minutes, expected), minimum=1)
+        if maximum < expected:
+            raise TariffError(entry.where("response_max_minutes"),
+                              "must not be less than response_expected_minutes")
+        resolution = entry.integer("resolution_minutes",
+                                   default=max(default.resolution_minutes, maximum),
+                                   minimum=1)
+        if resolution < maximum:
+            raise TariffError(entry.where("resolution_minutes"),
+                              "must not be less than response_max_minutes")
+        entry.done()
+        result.append((priority, ServiceTargets(
+            response=ResponseTarget(expected_minutes=expected, max_minutes=maximum),
+            resolution_minutes=resolution)))
+    if reader is not None:
+        reader.done()
+    return tuple(result)
+
+
 def _tier_terms(tier: Tier, reader: _Reader, standard_rate: Decimal) -> TierTerms:
     channels_reader = reader.table("channels")
     channels = tuple(
@@ -453,11 +516,14 @@ def _tier_terms(tier: Tier, reader: _Reader, standard_rate: Decimal) -> TierTerm
         raise TariffError(reader.where("response_max_minutes"),
                           "must not be less than response_expected_minutes")
     fee = _annual_fee(reader.table("annual_fee"), standard_rate)
+    response = ResponseTarget(expected_minutes=expected, max_minutes=maximum)
+    priorities = _priority_targets(
+        tier, reader.table("priorities") if reader.raw("priorities", required=False)
+        is not None else None, response)
     reader.done()
     return TierTerms(tier=tier, channels=channels, training=tuple(training),
-                     has_updates=has_updates,
-                     response=ResponseTarget(expected_minutes=expected, max_minutes=maximum),
-                     annual_fee=fee)
+                     has_updates=has_updates, response=response, annual_fee=fee,
+                     priorities=priorities)
 
 
 def _tariff_from_data(data: dict[str, Any]) -> Tariff:
@@ -579,6 +645,11 @@ def tariff_to_dict(tariff: Tariff) -> dict[str, Any]:
         }
         if terms.training:
             tier_dict["training"] = {c.value: _channel_dict(t) for c, t in terms.training}
+        tier_dict["priorities"] = {
+            p.value: {"response_expected_minutes": t.response.expected_minutes,
+                      "response_max_minutes": t.response.max_minutes,
+                      "resolution_minutes": t.resolution_minutes}
+            for p in Priority for t in [terms.targets(p)]}
         tiers[terms.tier.value] = tier_dict
     return {
         "version": tariff.version,

@@ -27,7 +27,27 @@ def test_due_with_pause_and_max_target(capsys):
     out = run(capsys, "due", "--tier", "free", "--received", "2026-11-27T17:00+02:00",
               "--target", "max", "--pause", "2026-11-30T10:00+02:00/2026-11-30T12:00+02:00")
     assert out == {"due_at": "2026-12-07T11:00:00+02:00", "target_minutes": 2400,
-                   "target": "max", "tier": "free"}
+                   "target": "max", "kind": "response", "priority": "normal", "tier": "free"}
+
+
+def test_due_resolution_by_priority(capsys):
+    # Business, normal priority: 3 working days (1 h on Friday, Monday, Tuesday, 7 h Wednesday).
+    out = run(capsys, "due", "--tier", "business", "--received", "2026-11-27T17:00+02:00",
+              "--kind", "resolution")
+    assert out["due_at"] == "2026-12-02T17:00:00+02:00"
+    assert (out["target_minutes"], out["kind"], out["target"]) == (1440, "resolution",
+                                                                   "resolution")
+    urgent = run(capsys, "due", "--tier", "business", "--received", "2026-11-27T17:00+02:00",
+                 "--kind", "resolution", "--priority", "urgent")
+    assert urgent["due_at"] == "2026-11-30T17:00:00+02:00"
+
+
+def test_due_rejects_an_unknown_priority(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["due", "--tier", "basic", "--received", "2026-11-27T17:00+02:00",
+              "--priority", "critical"])
+    assert exc.value.code == 2
+    assert "--priority" in capsys.readouterr().err
 
 
 def test_due_in_summer_has_the_summer_offset(capsys):
