@@ -4,11 +4,13 @@ the recipient checked again, retried with back-off, then failed (docs/notificati
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
 from django.utils import timezone
+
+from supportdesk.common import retry
+from supportdesk.common.retry import BACKOFF, MAX_ATTEMPTS, STALE_SENDING  # noqa: F401
 
 from .headers import SUBJECT_LIMIT, address_valid, addresses_checked, headers_checked, safe_header
 from .models import Notification
@@ -16,12 +18,8 @@ from .selectors import still_entitled, wants
 
 logger = logging.getLogger(__name__)
 
-#: Waits before the 2nd, 3rd, ... attempt; after the last one the notification has failed.
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-           timedelta(hours=2), timedelta(hours=12))
-MAX_ATTEMPTS = len(BACKOFF) + 1
-#: A row left "sending" this long (a worker killed mid-send) is tried again.
-STALE_SENDING = timedelta(minutes=15)
+# The back-off schedule (BACKOFF, MAX_ATTEMPTS), the stale age and the claim are shared
+# with the webhook deliveries: supportdesk.common.retry.
 
 
 def _message(row: Notification) -> EmailMultiAlternatives:
@@ -41,13 +39,7 @@ def _message(row: Notification) -> EmailMultiAlternatives:
 
 def _claim(pk: int, now: datetime) -> Notification | None:
     """Take one due row for sending (an atomic UPDATE: two workers never both send it)."""
-    stale = now - STALE_SENDING
-    claimed = Notification.objects.filter(
-        Q(status=Notification.Status.PENDING)
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        | Q(status=Notification.Status.SENDING, next_attempt_at__lte=stale),
-        pk=pk).update(status=Notification.Status.SENDING, next_attempt_at=now)
-    if not claimed:
+    if not retry.claim(Notification.objects.all(), pk, now):
         return None
     return Notification.objects.select_related("user").get(pk=pk)
 
@@ -65,10 +57,7 @@ def notifications_deliver(*, ids: list[int] | None = None, now: datetime | None 
     up to :data:`MAX_ATTEMPTS`, then it has failed (managers see it in the outbox).
     """
     now = now or timezone.now()
-    due = Notification.objects.filter(
-        Q(status=Notification.Status.PENDING)
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        | Q(status=Notification.Status.SENDING, next_attempt_at__lte=now - STALE_SENDING))
+    due = Notification.objects.filter(retry.due_q(now))
     if ids is not None:
         due = due.filter(pk__in=ids)
     counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
@@ -93,7 +82,8 @@ def notifications_deliver(*, ids: list[int] | None = None, now: datetime | None 
             _message(row).send()
         except Exception as exc:  # any failure of the mail server: try again later
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            if attempts >= MAX_ATTEMPTS:
+            retry_at = retry.next_attempt_at(attempts, now)
+            if retry_at is None:
                 _finish(row, status=Notification.Status.FAILED, attempts=attempts,
                         last_error=error, next_attempt_at=None)
                 counts["failed"] += 1
@@ -101,7 +91,7 @@ def notifications_deliver(*, ids: list[int] | None = None, now: datetime | None 
                              attempts, error)
             else:
                 _finish(row, status=Notification.Status.PENDING, attempts=attempts,
-                        last_error=error, next_attempt_at=now + BACKOFF[attempts - 1])
+                        last_error=error, next_attempt_at=retry_at)
                 counts["retry"] += 1
             continue
         _finish(row, status=Notification.Status.SENT, attempts=attempts, sent_at=timezone.now(),
