@@ -222,6 +222,16 @@ EMAIL_BACKEND = env(
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="support@jewelsoft.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The SMTP server of DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend
+# (docs/notifications.md "Configuring SMTP"). A timeout always: without one a hung server
+# would hold the worker (or, without Celery, the request that committed) for ever.
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)  # STARTTLS (port 587)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # implicit TLS (port 465)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30.0)  # seconds per SMTP operation
 # E-mail intake (supportdesk.mail): replies to our mails go here; larger messages are kept
 # raw but quarantined.
 SUPPORTDESK_INTAKE_ADDRESS = env("SUPPORTDESK_INTAKE_ADDRESS", default=DEFAULT_FROM_EMAIL)
