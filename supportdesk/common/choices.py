@@ -13,6 +13,15 @@ class Tier(models.TextChoices):
     BUSINESS = "business", _("Business")
 
 
+class Priority(models.TextChoices):
+    """How urgent a request is (docs/rules.md "Resolution targets"), in display order."""
+
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
 class Channel(models.TextChoices):
     """The four channels of §1."""
 

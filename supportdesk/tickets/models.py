@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from supportdesk.common.choices import Tier
+from supportdesk.common.choices import Priority, Tier
 from supportdesk.common.models import TimeStampedModel
 from supportdesk.domain.ticket_status import OPEN_STATUSES
 
@@ -66,6 +66,10 @@ class Ticket(TimeStampedModel):
         LATE = "late", _("Responded after the expected time")
         BREACHED = "breached", _("Response target breached")
 
+    class ResolutionOutcome(models.TextChoices):
+        MET = "met", _("Resolved in time")
+        BREACHED = "breached", _("Resolution target breached")
+
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
         related_name="tickets",
@@ -89,6 +93,8 @@ class Ticket(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices,
+                                default=Priority.NORMAL)
     emergency = models.CharField(
         _("emergency (§7)"), max_length=12, choices=Emergency.choices, default=Emergency.NONE
     )
@@ -126,6 +132,18 @@ class Ticket(TimeStampedModel):
     # Notices are sent once each; these mark that they were.
     sla_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_breach_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The resolution clock (docs/rules.md "Resolution targets"): the tier x priority target
+    # snapshot in working minutes, its due moment with the closed pauses skipped, how the
+    # resolution kept it, and its notices. Empty on requests received before it existed.
+    resolution_target_minutes = models.PositiveIntegerField(
+        _("resolution target (working minutes)"), null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_outcome = models.CharField(
+        _("resolution outcome"), max_length=12, choices=ResolutionOutcome.choices,
+        blank=True, editable=False,
+    )
+    resolution_warning_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_breach_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # §11 prerequisites recorded per request: None = not checked yet.
     has_backups = models.BooleanField(_("reliable backups kept"), null=True, blank=True)
     equipment_ok = models.BooleanField(_("equipment in working order"), null=True, blank=True)
@@ -154,6 +172,11 @@ class Ticket(TimeStampedModel):
             models.Index(
                 fields=["assignee", "status", "first_response_at", "response_due_max_at"],
                 name="ticket_open_load_idx",
+                condition=Q(status__in=list(OPEN_STATUSES)),
+            ),
+            # The resolution clock's scan and order: open requests by resolution due.
+            models.Index(
+                fields=["resolution_due_at", "id"], name="ticket_resolution_idx",
                 condition=Q(status__in=list(OPEN_STATUSES)),
             ),
             # Closed requests and "all": newest first.
@@ -192,10 +215,17 @@ class Ticket(TimeStampedModel):
 
 
 class TicketPause(models.Model):
-    """A span while the request waited on the customer: the SLA clock does not run
-    (docs/rules.md "Waiting on the customer pauses the clock")."""
+    """A span while the SLA clocks do not run: the request waited on the customer
+    (docs/rules.md "Waiting on the customer pauses the clock"), or stood resolved until it
+    was reopened (the resolution clock, docs/rules.md "Resolution targets"; the response
+    clock has stopped by then)."""
+
+    class Reason(models.TextChoices):
+        WAITING = "waiting", _("Waiting on the customer")
+        RESOLVED = "resolved", _("Resolved until reopened")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.WAITING)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -227,11 +257,14 @@ class TicketEvent(models.Model):
         NOTE_ADDED = "note_added", _("Internal note added")
         ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
         CATEGORY_CHANGED = "category_changed", _("Scope classification changed")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
         EMERGENCY_ACCEPTED = "emergency_accepted", _("Emergency accepted")
         EMERGENCY_DECLINED = "emergency_declined", _("Emergency declined")
         WORK_LOGGED = "work_logged", _("Work logged")
         SLA_WARNING = "sla_warning", _("SLA warning sent")
         SLA_BREACHED = "sla_breached", _("SLA breach notice sent")
+        RESOLUTION_WARNING = "resolution_warning", _("Resolution warning sent")
+        RESOLUTION_BREACHED = "resolution_breached", _("Resolution breach notice sent")
         HOLD_OVERRIDDEN = "hold_overridden", _("Support hold overridden")
         PREREQUISITES_RECORDED = "prerequisites_recorded", _("Prerequisites recorded (§11)")
 

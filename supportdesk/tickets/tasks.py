@@ -1,4 +1,5 @@
-"""Periodic work on requests: SLA warning and breach notices (§4 response targets, §6 calendar).
+"""Periodic work on requests: SLA warning and breach notices of both clocks (§4 response
+targets, docs/rules.md "Resolution targets", §6 calendar).
 
 The same functions run under Celery beat (``config/celery.py``, when CELERY_BROKER_URL is set)
 and under the in-process scheduler of the embedded install (``tickets/scheduler.py``,
@@ -30,13 +31,18 @@ from supportdesk.contracts.selectors import (
     tariff_to_domain,
     tariff_version_in_force,
 )
-from supportdesk.domain.sla import DEFAULT_WARNING_SHARE
+from supportdesk.domain.sla import DEFAULT_WARNING_SHARE, ClockKind, Priority
 from supportdesk.domain.ticket_status import OPEN_STATUSES
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.services import address_valid, notify
 from supportdesk.tickets.models import Ticket, TicketEvent
 from supportdesk.tickets.services.notices import local_text, ticket_context
-from supportdesk.tickets.services.sla import STATE_BREACHED, STATE_WARNING, sla_view_for
+from supportdesk.tickets.services.sla import (
+    STATE_BREACHED,
+    STATE_WARNING,
+    resolution_view_for,
+    sla_view_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +53,15 @@ SLA_WARNING_SHARE_PERCENT = int(DEFAULT_WARNING_SHARE * 100)
 #: it bounds which requests can be near their warning moment, so a scan reads only requests
 #: due within a quarter of it, never the whole table.
 MAX_TARGET_WORKING_MINUTES = 5 * 8 * 60
+#: The same floor for the resolution clock (the default low-priority Free target).
+MAX_RESOLUTION_MINUTES = 20 * 8 * 60
 #: Requests handled per scan; any left over are handled by the next minute's scan.
 SCAN_BATCH = 500
 
 WARNING = "warning"
 BREACH = "breach"
+RESPONSE = ClockKind.RESPONSE.value
+RESOLUTION = ClockKind.RESOLUTION.value
 
 
 def _as_datetime(now: datetime | str | None) -> datetime:
@@ -75,15 +85,21 @@ def _unanswered():
     )
 
 
-def _warning_horizon(now: datetime, calendar) -> datetime:
+def _warning_horizon(now: datetime, calendar, clock: str = RESPONSE) -> datetime:
     """Requests due after this moment cannot have used 75% of their target yet: a target of
     T working minutes is 75% used only within its last T/4 working minutes. T is bounded by
-    the longest expected target of the tariff in force (and 5 working days,
-    docs/rules.md "Response targets")."""
-    longest = MAX_TARGET_WORKING_MINUTES
+    the longest target of the clock in the tariff in force (and 5 working days for the
+    response, 20 for the resolution; docs/rules.md "Response targets", "Resolution
+    targets")."""
+    longest = MAX_TARGET_WORKING_MINUTES if clock == RESPONSE else MAX_RESOLUTION_MINUTES
     try:
         tariff = tariff_to_domain(tariff_version_in_force(timezone.localdate(now)))
-        longest = max([longest, *(t.response.expected_minutes for t in tariff.tiers)])
+        if clock == RESPONSE:
+            longest = max([longest, *(t.targets(p).response.expected_minutes
+                                      for t in tariff.tiers for p in Priority)])
+        else:
+            longest = max([longest, *(t.targets(p).resolution_minutes
+                                      for t in tariff.tiers for p in Priority)])
     except ApplicationError:
         pass
     return calendar.add_working_minutes(now, longest * (100 - SLA_WARNING_SHARE_PERCENT) // 100)
@@ -101,90 +117,117 @@ def _recipients(ticket: Ticket) -> list[User]:
     return users
 
 
-def _send_notice(ticket_id: int, notice: str) -> None:
+def _send_notice(ticket_id: int, notice: str, clock: str = RESPONSE) -> None:
     """Write the notice's notifications (in the claiming transaction; sent after commit)."""
     ticket = (
         Ticket.objects.select_related("customer", "assignee").filter(pk=ticket_id).first()
     )
     if ticket is None:
         return
+    resolution = clock == RESOLUTION
     recipients = [u for u in _recipients(ticket) if address_valid(u.email)]
     if not recipients:
-        logger.warning("SLA %s for %s: no recipient with an e-mail address", notice,
-                       ticket.reference)
+        logger.warning("SLA %s (%s) for %s: no recipient with an e-mail address", notice,
+                       clock, ticket.reference)
         return
     assignee = ticket.assignee
     context = {
         **ticket_context(ticket, staff=True),  # the desk link: fails loudly without it
         "breach": notice == BREACH, "percent": SLA_WARNING_SHARE_PERCENT,
-        "due": local_text(ticket.response_due_at),
+        "resolution": resolution,
+        "due": local_text(ticket.resolution_due_at if resolution else ticket.response_due_at),
         "technician": clean_text(assignee.get_full_name() or assignee.get_username())
         if assignee else "",
     }
     event = Event.SLA_BREACH if notice == BREACH else Event.SLA_WARNING
-    notify(event=event, users=recipients, key=f"{event}:{ticket.pk}",
+    # The resolution notices are keyed by their target too: a changed priority is a new
+    # promise, whose notices may be due again.
+    key = (f"{event}:resolution:{ticket.pk}:{ticket.resolution_target_minutes}" if resolution
+           else f"{event}:{ticket.pk}")
+    notify(event=event, users=recipients, key=key,
            template="tickets/notifications/sla", context=context, customer_id=None,
            ticket_id=ticket.pk, link=reverse("desk:ticket", args=[ticket.pk]))
 
 
-def _mark(ticket_id: int, notice: str, now: datetime) -> bool:
+#: Per clock: the fields marking that a notice was sent, and the history event kinds.
+_MARKS = {
+    RESPONSE: ("sla_warning_sent_at", "sla_breach_sent_at",
+               TicketEvent.Kind.SLA_WARNING, TicketEvent.Kind.SLA_BREACHED),
+    RESOLUTION: ("resolution_warning_sent_at", "resolution_breach_sent_at",
+                 TicketEvent.Kind.RESOLUTION_WARNING, TicketEvent.Kind.RESOLUTION_BREACHED),
+}
+
+
+def _mark(ticket_id: int, notice: str, now: datetime, clock: str = RESPONSE) -> bool:
     """Claim the notice for this scanner; True only for the one whose UPDATE hit the row."""
+    warning_field, breach_field, warning_kind, breach_kind = _MARKS[clock]
     rows = Ticket.objects.filter(pk=ticket_id)
     if notice == BREACH:
         # A breach notice supersedes a warning never sent: mark both so none comes later.
-        claimed = rows.filter(sla_breach_sent_at__isnull=True).update(
-            sla_breach_sent_at=now, sla_warning_sent_at=Coalesce(F("sla_warning_sent_at"), now))
+        claimed = rows.filter(**{f"{breach_field}__isnull": True}).update(
+            **{breach_field: now, warning_field: Coalesce(F(warning_field), now)})
     else:
-        claimed = rows.filter(sla_warning_sent_at__isnull=True).update(sla_warning_sent_at=now)
+        claimed = rows.filter(**{f"{warning_field}__isnull": True}).update(
+            **{warning_field: now})
     if not claimed:
         return False
     TicketEvent.objects.create(
-        ticket_id=ticket_id,
-        kind=TicketEvent.Kind.SLA_BREACHED if notice == BREACH else TicketEvent.Kind.SLA_WARNING,
+        ticket_id=ticket_id, kind=breach_kind if notice == BREACH else warning_kind,
         data={"at": now.isoformat()}, is_internal=True,
     )
-    _send_notice(ticket_id, notice)
+    _send_notice(ticket_id, notice, clock)
     return True
+
+
+def _unresolved():
+    # Requests waiting on the customer stay candidates, as for the response clock.
+    return Ticket.objects.filter(
+        status__in=list(OPEN_STATUSES), resolved_at__isnull=True,
+        resolution_due_at__isnull=False,
+    )
+
+
+def _scan_clock(clock: str, now: datetime, calendar, sent: dict[str, int]) -> None:
+    """Breach first (the stored latest due moment has passed: a necessary condition, as an
+    open pause only moves it later; the engine confirms), then warning (75% used, the state
+    the queue shows)."""
+    if clock == RESPONSE:
+        breached = (_unanswered().filter(sla_breach_sent_at__isnull=True)
+                    .annotate(due_last=Coalesce("response_due_max_at", "response_due_at")))
+        warned = _unanswered().filter(sla_warning_sent_at__isnull=True)
+        due_field, views_for = "response_due_at", sla_view_for
+    else:
+        breached = (_unresolved().filter(resolution_breach_sent_at__isnull=True)
+                    .annotate(due_last=F("resolution_due_at")))
+        warned = _unresolved().filter(resolution_warning_sent_at__isnull=True)
+        due_field, views_for = "resolution_due_at", resolution_view_for
+    breached = (breached.filter(due_last__lte=now).prefetch_related("pauses")
+                .order_by("due_last")[:SCAN_BATCH])
+    for pk, view in views_for(list(breached), now=now, calendar=calendar).items():
+        if view.state == STATE_BREACHED:
+            with transaction.atomic():
+                sent[f"{clock}_{BREACH}" if clock == RESOLUTION else BREACH] += _mark(
+                    pk, BREACH, now, clock)
+    horizon = _warning_horizon(now, calendar, clock)
+    warned = (warned.filter(**{f"{due_field}__lte": horizon}).prefetch_related("pauses")
+              .order_by(due_field)[:SCAN_BATCH])
+    for pk, view in views_for(list(warned), now=now, calendar=calendar).items():
+        if view.state == STATE_WARNING:
+            with transaction.atomic():
+                sent[f"{clock}_{WARNING}" if clock == RESOLUTION else WARNING] += _mark(
+                    pk, WARNING, now, clock)
 
 
 @shared_task(name="supportdesk.tickets.tasks.sla_scan", ignore_result=True)
 def sla_scan(now: datetime | str | None = None) -> dict[str, int]:
-    """Send the SLA warning (75% used) and breach notices due at ``now``, once each."""
+    """Send the SLA warning (75% used) and breach notices due at ``now``, once each, for
+    both clocks: ``warning``/``breach`` count the response clock's,
+    ``resolution_warning``/``resolution_breach`` the resolution clock's."""
     now = _as_datetime(now)
     calendar = calendar_get_default()
-    sent = {WARNING: 0, BREACH: 0}
-
-    # Breach: the latest allowed response moment stored on the row has passed (a
-    # necessary condition: an open pause only moves it later); the engine confirms.
-    breached = (
-        _unanswered()
-        .filter(sla_breach_sent_at__isnull=True)
-        .annotate(due_last=Coalesce("response_due_max_at", "response_due_at"))
-        .filter(due_last__lte=now)
-        .prefetch_related("pauses")
-        .order_by("due_last")[:SCAN_BATCH]
-    )
-    views = sla_view_for(list(breached), now=now, calendar=calendar)
-    for pk, view in views.items():
-        if view.state == STATE_BREACHED:
-            with transaction.atomic():
-                sent[BREACH] += _mark(pk, BREACH, now)
-
-    # Warning: 75% of the expected target used (or, for Free, the expected target passed
-    # while the latest holds): the same state the queue shows.
-    candidates = (
-        _unanswered()
-        .filter(sla_warning_sent_at__isnull=True,
-                response_due_at__lte=_warning_horizon(now, calendar))
-        .prefetch_related("pauses")
-        .order_by("response_due_at")[:SCAN_BATCH]
-    )
-    views = sla_view_for(list(candidates), now=now, calendar=calendar)
-    for pk, view in views.items():
-        if view.state == STATE_WARNING:
-            with transaction.atomic():
-                sent[WARNING] += _mark(pk, WARNING, now)
-    if sent[WARNING] or sent[BREACH]:
-        logger.info("sla_scan at %s: %s warnings, %s breaches", now.isoformat(),
-                    sent[WARNING], sent[BREACH])
+    sent = {WARNING: 0, BREACH: 0, f"{RESOLUTION}_{WARNING}": 0, f"{RESOLUTION}_{BREACH}": 0}
+    _scan_clock(RESPONSE, now, calendar, sent)
+    _scan_clock(RESOLUTION, now, calendar, sent)
+    if any(sent.values()):
+        logger.info("sla_scan at %s: %s", now.isoformat(), sent)
     return sent

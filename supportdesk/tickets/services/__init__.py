@@ -1,7 +1,7 @@
 """Writes of support requests. Import from here: ``from supportdesk.tickets.services import ...``.
 
 lifecycle: intake, status, replies, assignment, scope (§10), prerequisites (§11)
-sla: the response clock through the rules engine (§4, §6)
+sla: the response and resolution clocks through the rules engine (§4, §6)
 attachments: checked uploads (docs/security.md #21, #22)
 notices: what a request's people are told (docs/notifications.md, docs/security.md #18)
 """
@@ -16,15 +16,25 @@ from .lifecycle import (
     ticket_refresh_search_text,
     ticket_reply,
     ticket_search_text,
+    ticket_set_priority,
 )
-from .sla import SlaView, response_target, sla_view_for, ticket_recompute_deadlines
+from .sla import (
+    SlaView,
+    resolution_view_for,
+    response_target,
+    service_targets,
+    sla_view_for,
+    ticket_recompute_deadlines,
+)
 
 __all__ = [
     "SlaView",
     "attachment_add",
     "attachment_check",
+    "resolution_view_for",
     "response_target",
     "sanitize_filename",
+    "service_targets",
     "sla_view_for",
     "ticket_assign",
     "ticket_change_status",
@@ -35,4 +45,5 @@ __all__ = [
     "ticket_refresh_search_text",
     "ticket_reply",
     "ticket_search_text",
+    "ticket_set_priority",
 ]

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.catalog.models import Product
 from supportdesk.catalog.selectors import licensed_products
-from supportdesk.common.choices import Tier
+from supportdesk.common.choices import Priority, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import fold
 from supportdesk.contracts.selectors import calendar_get_default, contract_in_force
 from supportdesk.customers.models import Customer
+from supportdesk.domain.sla import due_at
 from supportdesk.domain.ticket_status import (
     CLOSED_STATUSES,
     INITIAL_STATUS,
@@ -53,6 +54,8 @@ RECEIVED_IN_FUTURE = _("The time received cannot be in the future.")
 RECEIVED_NAIVE = _("The time received needs a time zone.")
 INVALID_CHANNEL = _("Choose how the request was received.")
 INVALID_CATEGORY = _("Choose a category.")
+INVALID_PRIORITY = _("Choose a priority: low, normal, high or urgent.")
+PRIORITY_UNCHANGED = _("The request already has this priority.")
 INVALID_STATUS = _("Choose a valid status.")
 STATUS_UNCHANGED = _("The request already has this status.")
 STATUS_TRANSITION = _("A request cannot go from “%(from)s” to “%(to)s”.")
@@ -104,13 +107,15 @@ def ticket_create(
     *, customer: Customer, subject: str, body: str = "", received_via: str,
     category: str = Ticket.Category.PROGRAM_FAULT, product: Product | None = None,
     contact=None, contact_name: str = "", received_at: datetime | None = None,
-    is_emergency: bool = False, by, now: datetime | None = None,
+    is_emergency: bool = False, priority: str = Priority.NORMAL, by,
+    now: datetime | None = None,
 ) -> Ticket:
     """Record a request (a phone call as it happens, a portal form, an e-mail).
 
     The tier is the one of the contract in force on the day it arrived (no contract: Free),
-    and its response target (§4) is counted on the working calendar (§6) from the next
-    working moment; both are stored so the queue orders by an index.
+    and its response target (§4) and resolution target (tier x priority) are counted on the
+    working calendar (§6) from the next working moment; they are stored so the queue orders
+    by an index. A customer cannot set the priority: staff judge it.
     """
     now = now or timezone.now()
     ensure_can_act(by, Ticket(customer=customer))
@@ -121,6 +126,7 @@ def ticket_create(
             received_via = Ticket.ReceivedVia.PORTAL
         contact, contact_name, received_at = by, "", None
         is_emergency = False
+        priority = Priority.NORMAL
     if not customer.is_active:
         raise ApplicationError(CUSTOMER_INACTIVE, code="customer_inactive")
     subject = clean_field(subject, field=SUBJECT, max_length=SUBJECT_MAX, required=True)
@@ -131,6 +137,8 @@ def ticket_create(
         raise ApplicationError(INVALID_CHANNEL, code="invalid_channel")
     if category not in Ticket.Category.values:
         raise ApplicationError(INVALID_CATEGORY, code="invalid_category")
+    if priority not in Priority.values:
+        raise ApplicationError(INVALID_PRIORITY, code="invalid_priority")
     if product is not None and not product.is_active:
         raise ApplicationError(PRODUCT_UNKNOWN, code="product_unknown")
     if product is not None and not is_staff(by) and not licensed_products(
@@ -149,7 +157,8 @@ def ticket_create(
     day = timezone.localtime(received_at).date()
     contract = contract_in_force(customer_id=customer.pk, day=day)
     tier = contract.tier if contract else Tier.FREE
-    target = sla.response_target(tier=tier, day=day)
+    targets = sla.service_targets(tier=tier, priority=priority, day=day)
+    target = targets.response
 
     with transaction.atomic():
         ticket = Ticket(
@@ -157,17 +166,21 @@ def ticket_create(
             subject=subject, body=body, received_via=received_via, category=category,
             status=INITIAL_STATUS, tier=tier, contract=contract, received_at=received_at,
             emergency=Ticket.Emergency.PENDING if is_emergency else Ticket.Emergency.NONE,
+            priority=priority,
             response_target_minutes=target.expected_minutes,
             response_target_max_minutes=target.max_minutes,
+            resolution_target_minutes=targets.resolution_minutes,
         )
+        calendar = calendar_get_default()
         ticket.response_due_at, ticket.response_due_max_at = sla.deadlines(
-            calendar=calendar_get_default(), received_at=received_at,
+            calendar=calendar, received_at=received_at,
             expected_minutes=target.expected_minutes, max_minutes=target.max_minutes,
         )
+        ticket.resolution_due_at = due_at(calendar, received_at, targets.resolution_minutes)
         ticket.search_text = ticket_search_text(ticket, customer.name)
         _save(ticket, by)
         _event(ticket, TicketEvent.Kind.CREATED, by, received_via=received_via, tier=tier,
-               category=category, emergency=is_emergency)
+               category=category, emergency=is_emergency, priority=priority)
         notices.ticket_created_notify(ticket, by=by)
     return ticket
 
@@ -188,6 +201,24 @@ def _close_pause(ticket: Ticket, at: datetime) -> None:
         pause.ended_at = max(at, pause.started_at)
         pause.full_clean()
         pause.save()
+    if hasattr(ticket, "_prefetched_objects_cache"):
+        ticket._prefetched_objects_cache.pop("pauses", None)
+
+
+def _stop_resolution_clock(ticket: Ticket, at: datetime) -> None:
+    """Resolved (or closed from open): judge the outcome and stand the clock still until a
+    reopen (a ``resolved`` pause)."""
+    at = max(at, ticket.received_at)
+    ticket.resolution_outcome = sla.resolution_outcome(ticket, resolved_at=at)
+    TicketPause.objects.create(ticket=ticket, started_at=at,
+                               reason=TicketPause.Reason.RESOLVED)
+
+
+def _resume_resolution_clock(ticket: Ticket, at: datetime) -> None:
+    """Reopened: the resolved span becomes a closed pause and the due moment moves by it."""
+    _close_pause(ticket, at)
+    ticket.resolution_outcome = ""
+    sla.ticket_recompute_resolution_due(ticket)
 
 
 def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | None = None
@@ -215,16 +246,21 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
             _close_pause(ticket, now)
             if ticket.first_response_at is None:
                 sla.ticket_recompute_deadlines(ticket)
+            sla.ticket_recompute_resolution_due(ticket)
         if is_clock_paused(status):
             TicketPause.objects.create(ticket=ticket, started_at=max(now, ticket.received_at))
         if status == Ticket.Status.RESOLVED:
             _stop_response_clock(ticket, now)
+            _stop_resolution_clock(ticket, now)
             ticket.resolved_at = now
         elif status == Ticket.Status.CLOSED:
             _stop_response_clock(ticket, now)
+            if old not in CLOSED_STATUSES:
+                _stop_resolution_clock(ticket, now)
             ticket.closed_at = now
             ticket.resolved_at = ticket.resolved_at or now
         elif status == Ticket.Status.OPEN and old in CLOSED_STATUSES:
+            _resume_resolution_clock(ticket, now)
             ticket.resolved_at = None
             ticket.closed_at = None
         ticket.status = status
@@ -271,6 +307,9 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
                 _close_pause(ticket, now)
                 if ticket.first_response_at is None:
                     sla.ticket_recompute_deadlines(ticket)
+                sla.ticket_recompute_resolution_due(ticket)
+            elif old in CLOSED_STATUSES:
+                _resume_resolution_clock(ticket, now)
             ticket.status = after
             ticket.resolved_at = None
             changed = True
@@ -328,6 +367,37 @@ def ticket_classify(*, ticket: Ticket, category: str, by) -> Ticket:
             "from": old, "to": category,
             "out_of_scope": category in Ticket.OUT_OF_SCOPE_CATEGORIES,
         })
+    return ticket
+
+
+def ticket_set_priority(*, ticket: Ticket, priority: str, by) -> Ticket:
+    """Change how urgent the request is. Its targets become those of the new priority in
+    the tariff version in force when it arrived (docs/rules.md "Resolution targets"): the
+    response clock's while it still runs, the resolution clock's while the request is not
+    resolved; a clock that has stopped keeps the promise it was judged by."""
+    ensure_staff(by)
+    if priority not in Priority.values:
+        raise ApplicationError(INVALID_PRIORITY, code="invalid_priority")
+    with transaction.atomic():
+        _locked(ticket)
+        old = ticket.priority
+        if old == priority:
+            raise ApplicationError(PRIORITY_UNCHANGED, code="priority_unchanged")
+        targets = sla.service_targets(tier=ticket.tier, priority=priority,
+                                      day=timezone.localtime(ticket.received_at).date())
+        ticket.priority = priority
+        if ticket.first_response_at is None:
+            ticket.response_target_minutes = targets.response.expected_minutes
+            ticket.response_target_max_minutes = targets.response.max_minutes
+            sla.ticket_recompute_deadlines(ticket)
+            # A new target is a new promise: its notices may be due again.
+            ticket.sla_warning_sent_at = ticket.sla_breach_sent_at = None
+        if ticket.resolved_at is None:
+            ticket.resolution_target_minutes = targets.resolution_minutes
+            sla.ticket_recompute_resolution_due(ticket)
+            ticket.resolution_warning_sent_at = ticket.resolution_breach_sent_at = None
+        _save(ticket, by)
+        _event(ticket, TicketEvent.Kind.PRIORITY_CHANGED, by, **{"from": old, "to": priority})
     return ticket
 
 

@@ -175,7 +175,9 @@ class TestPauseAndResume:
             ticket_change_status(ticket=ticket, status="waiting_customer", by=technician)
         ticket.refresh_from_db()
         assert ticket.status == "closed"
-        assert not TicketPause.objects.exists()
+        # The refused move opened no waiting pause (closing stands the resolution clock
+        # still with a "resolved" one).
+        assert list(TicketPause.objects.values_list("reason", flat=True)) == ["resolved"]
 
     def test_customers_cannot_change_status(self, business_a, org_a, customer_a, technician):
         ticket = make(org_a, technician)

@@ -59,7 +59,8 @@ def test_warning_then_breach_are_each_sent_once(config, scan):
     ticket, _tech, _boss = _world()
     assert ticket.response_target_minutes == 480
     # when the scan runs at half the target: nothing
-    assert scan(AT_50) == {"warning": 0, "breach": 0}
+    assert scan(AT_50) == {"warning": 0, "breach": 0, "resolution_warning": 0,
+                           "resolution_breach": 0}
     assert mail.outbox == []
     # when it runs past 75%, twice
     with_commit = scan(AT_80)
