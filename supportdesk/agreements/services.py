@@ -37,6 +37,7 @@ from supportdesk.contracts.selectors import (
     tariff_to_domain,
     tariff_version_for,
 )
+from supportdesk.notifications.announcements import Happening, announce
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket
@@ -231,6 +232,10 @@ def _decide(*, quote: Quote, by, status: str, note: str = "") -> Quote:
             raise ApplicationError(QUOTE_NOT_PROPOSED, code="decided")
         _close(current, by=by, status=status, note=note)
         _mail_staff(current)
+        happening = (Happening.QUOTE_ACCEPTED if status == Quote.Status.ACCEPTED
+                     else Happening.QUOTE_DECLINED)
+        announce(happening, key=f"{happening}:{current.pk}",
+                 customer_id=current.ticket.customer_id, subject=current)
     return current
 
 

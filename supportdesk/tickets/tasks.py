@@ -33,6 +33,7 @@ from supportdesk.contracts.selectors import (
 )
 from supportdesk.domain.sla import DEFAULT_WARNING_SHARE, ClockKind, Priority
 from supportdesk.domain.ticket_status import OPEN_STATUSES
+from supportdesk.notifications.announcements import Happening, announce
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.services import address_valid, notify
 from supportdesk.tickets.models import Ticket, TicketEvent
@@ -124,7 +125,11 @@ def _send_notice(ticket_id: int, notice: str, clock: str = RESPONSE) -> None:
     )
     if ticket is None:
         return
+    happening = Happening.TICKET_SLA_BREACH if notice == BREACH else Happening.TICKET_SLA_WARNING
     resolution = clock == RESOLUTION
+    announce(happening, key=f"{happening}:resolution:{ticket.pk}" if resolution
+             else f"{happening}:{ticket.pk}", customer_id=ticket.customer_id, subject=ticket,
+             clock=clock)
     recipients = [u for u in _recipients(ticket) if address_valid(u.email)]
     if not recipients:
         logger.warning("SLA %s (%s) for %s: no recipient with an e-mail address", notice,

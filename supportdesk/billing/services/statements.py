@@ -71,6 +71,7 @@ from supportdesk.customers.models import Customer
 from supportdesk.domain.pricing import price_agreement, price_expense, statement_totals
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.services import bank_post, customer_lock
+from supportdesk.notifications.announcements import Happening, announce
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket
@@ -205,6 +206,8 @@ def statements_notify(statements: list[Statement]) -> None:
     site = django_settings.SUPPORTDESK_SITE_URL.rstrip("/")
     link = reverse("portal:statements")
     for statement in issued:
+        announce(Happening.STATEMENT_ISSUED, key=f"statement.issued:{statement.pk}",
+                 customer_id=statement.customer_id, subject=statement)
         users = users_of.get(statement.customer_id)
         if not users:
             continue

@@ -29,6 +29,7 @@ from supportdesk.domain.ticket_status import (
     is_clock_paused,
     status_after_reply,
 )
+from supportdesk.notifications.announcements import Happening, announce
 from supportdesk.tickets.models import Message, Ticket, TicketEvent, TicketPause
 
 from . import notices, sla
@@ -182,6 +183,8 @@ def ticket_create(
         _event(ticket, TicketEvent.Kind.CREATED, by, received_via=received_via, tier=tier,
                category=category, emergency=is_emergency, priority=priority)
         notices.ticket_created_notify(ticket, by=by)
+        announce(Happening.TICKET_CREATED, key=f"ticket.created:{ticket.pk}",
+                 customer_id=ticket.customer_id, subject=ticket)
     return ticket
 
 
@@ -268,6 +271,9 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
         changed = _event(ticket, TicketEvent.Kind.STATUS_CHANGED, by,
                          **{"from": old, "to": status})
         notices.status_notify(ticket, old=old, new=status, event_id=changed.pk)
+        announce(Happening.TICKET_STATUS_CHANGED,
+                 key=f"ticket.status_changed:{ticket.pk}:{changed.pk}",
+                 customer_id=ticket.customer_id, subject=ticket, old=old, new=status)
     return ticket
 
 
@@ -288,6 +294,7 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
         _locked(ticket)
         if ticket.status == Ticket.Status.CLOSED and not staff:
             raise ApplicationError(REPLY_ON_CLOSED, code="ticket_closed")
+        before = ticket.status
         message = Message(ticket=ticket, author=by, body=body, is_internal=is_internal)
         message.full_clean()
         message.save()
@@ -323,6 +330,14 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
                by, internal=is_internal, message=message.pk)
         if not staff:
             notices.customer_reply_notify(message)
+        if not is_internal:  # an internal note never leaves the desk
+            announce(Happening.TICKET_REPLY_ADDED, key=f"ticket.reply_added:{message.pk}",
+                     customer_id=ticket.customer_id, subject=message)
+        if ticket.status != before:
+            announce(Happening.TICKET_STATUS_CHANGED,
+                     key=f"ticket.status_changed:{ticket.pk}:reply-{message.pk}",
+                     customer_id=ticket.customer_id, subject=ticket, old=before,
+                     new=ticket.status)
     return message
 
 
