@@ -192,9 +192,11 @@ def _sender(address: str):
 
 
 def _is_participant(user, ticket: Ticket) -> bool:
-    if user.customer_id == ticket.customer_id:
-        return True
-    return ticket.contact_id is not None and ticket.contact_id == user.pk
+    """An active user of the request's customer *now*. Its contact is one only while still
+    the customer's: a contact who moved to another customer answering an old mail opens a
+    request of the new customer (docs/security.md #17, #42), never a write into the
+    former one's (which the ticket service refuses, so the mail went to quarantine)."""
+    return user.customer_id == ticket.customer_id
 
 
 def _file(row: InboundMessage, parsed: ParsedMail, *, now: datetime) -> None:

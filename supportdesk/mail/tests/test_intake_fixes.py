@@ -198,3 +198,19 @@ def test_a_reply_to_a_closed_request_opens_its_follow_up_without_the_quote(world
     assert row.status == "created"
     assert "Ξανά το ίδιο." in row.ticket.body and "Έκλεισε" not in row.ticket.body
     assert row.body_trimmed and "Έκλεισε" in row.body_full
+
+
+# --- A contact who moved to another customer ----------------------------------------------
+
+def test_a_contact_who_moved_answering_an_old_mail_opens_a_request_of_her_new_customer(world):
+    # Given Maria, the contact of A's request T1, moved to customer B
+    maria, t1 = world["maria"], world["t1"]
+    maria.customer = world["b"]
+    maria.save()
+    # When she answers an old mail about T1 (its token verifies)
+    row = mail_ingest(raw_mail(subject=f"Απ: {subject_token(t1.pk)} Δεν τυπώνει",
+                               body="Ακόμα δεν τυπώνει.", message_id="<moved-1@alfa.gr>"))
+    # Then nothing is written into A's request: it is a new request of B (not quarantine)
+    assert row.status == "created" and row.ticket.customer == world["b"]
+    assert not Message.objects.filter(ticket=t1, author=maria).exists()
+    assert "non-participant" in row.notes
