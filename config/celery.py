@@ -50,6 +50,8 @@ BEAT_JOBS: dict[str, Job] = {
     # Notifications due again (retries with back-off; anything a broker outage left behind).
     "notifications-sweep": Job("supportdesk.notifications.tasks.sweep_task",
                                "notifications.sweep", 60.0),
+    # Webhook deliveries due again (retries with back-off; anything a broker outage left).
+    "webhooks-sweep": Job("supportdesk.webhooks.tasks.sweep_task", "webhooks.sweep", 60.0),
     # New mail of the support mailboxes (IMAP); a mailbox being polled elsewhere is skipped.
     "mail-poll": Job("supportdesk.mail.tasks.mail_poll_task", "mail.poll", 60.0),
 }

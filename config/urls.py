@@ -27,6 +27,7 @@ urlpatterns = [
     path("billing/", include("supportdesk.billing.urls")),
     path("portal/", include("supportdesk.portal.urls")),
     path("notifications/", include("supportdesk.notifications.urls")),
+    path("webhooks/", include("supportdesk.webhooks.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     # Health, readiness and Prometheus metrics (supportdesk.ops): /healthz, /readyz, /metrics

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "supportdesk.portal",
     "supportdesk.api",
     "supportdesk.mail",
+    "supportdesk.webhooks",
     "supportdesk.ops",
 ]
 
@@ -334,3 +335,17 @@ SUPPORTDESK_METRICS_TRUSTED_PROXIES = env.list("SUPPORTDESK_METRICS_TRUSTED_PROX
 SUPPORTDESK_METRICS_CACHE_SECONDS = env.int("SUPPORTDESK_METRICS_CACHE_SECONDS", default=30)
 # /readyz: seconds each dependency check may take (database, cache, broker).
 SUPPORTDESK_READYZ_TIMEOUT = env.float("SUPPORTDESK_READYZ_TIMEOUT", default=2.0)
+# Webhooks (supportdesk.webhooks, docs/webhooks.md, docs/security.md #23, #46). Targets must
+# be https:// unless DEBUG; addresses that are not public (loopback, link-local, private,
+# reserved) are refused before every connection unless they lie in one of the allowed
+# networks (CIDR ranges, e.g. "10.20.0.0/16" for an on-premise receiver). One attempt may
+# take this many seconds in all; after this many failed attempts in a row a subscription
+# is disabled and the managers told. The signing secrets are kept encrypted with a key
+# derived from SUPPORTDESK_WEBHOOK_SECRET_KEY (else SECRET_KEY).
+SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS = env.bool("SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS",
+                                             default=not DEBUG)
+SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS",
+                                                default=[])
+SUPPORTDESK_WEBHOOK_TIMEOUT = env.float("SUPPORTDESK_WEBHOOK_TIMEOUT", default=10.0)
+SUPPORTDESK_WEBHOOK_DISABLE_AFTER = env.int("SUPPORTDESK_WEBHOOK_DISABLE_AFTER", default=15)
+SUPPORTDESK_WEBHOOK_SECRET_KEY = env.str("SUPPORTDESK_WEBHOOK_SECRET_KEY", default="")

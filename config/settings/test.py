@@ -28,3 +28,8 @@ AXES_ENABLED = True
 LANGUAGE_CODE = "el"
 (_tmp / "static").mkdir(exist_ok=True)
 SUPPORTDESK_STAFF_MFA = "off"  # the MFA tests (supportdesk/accounts/tests) turn it on
+# Webhook tests post to a receiver on 127.0.0.1 over plain http (the SSRF tests empty the
+# allow-list again to see loopback refused).
+SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS = False
+SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+SUPPORTDESK_WEBHOOK_TIMEOUT = 5.0

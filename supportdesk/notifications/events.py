@@ -26,6 +26,7 @@ class Event(models.TextChoices):
     EMERGENCY = "emergency", _("An emergency was recorded (§7)")
     SLA_WARNING = "sla_warning", _("A response is nearly due")
     SLA_BREACH = "sla_breach", _("A response is overdue")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook was disabled after failing")
 
 
 CUSTOMER_EVENTS = frozenset({
@@ -37,7 +38,7 @@ STAFF_EVENTS = frozenset(Event) - CUSTOMER_EVENTS
 #: Never switched off: the answer to a question, what the customer must decide or pay, and
 #: what staff must act on at once.
 MANDATORY = frozenset({Event.STAFF_REPLY, Event.QUOTE_ISSUED, Event.STATEMENT_ISSUED,
-                       Event.ASSIGNED, Event.SLA_BREACH})
+                       Event.ASSIGNED, Event.SLA_BREACH, Event.WEBHOOK_DISABLED})
 
 #: Off until the user opts in: a technician does not hear of every unassigned new request
 #: (managers do, and the assignee always does).
