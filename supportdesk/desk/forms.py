@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
+from supportdesk.common.choices import Priority
 from supportdesk.common.forms import DateField
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
@@ -43,6 +44,8 @@ class TicketNewForm(forms.Form):
                                      initial=Ticket.ReceivedVia.PHONE)
     category = forms.ChoiceField(label=_("Category"), choices=category_choices,
                                  initial=Ticket.Category.PROGRAM_FAULT)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
+                                 initial=Priority.NORMAL, required=False)
     contact_name = forms.CharField(label=_("Caller name"), max_length=120, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
     body = forms.CharField(label=_("Description"), widget=forms.Textarea, max_length=BODY_MAX,
@@ -74,6 +77,10 @@ class AssignForm(forms.Form):
             is_active=True, role__in=[User.Role.TECHNICIAN, User.Role.MANAGER]
         ).order_by("first_name", "last_name", "username"),
     )
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
 
 
 class ClassifyForm(forms.Form):

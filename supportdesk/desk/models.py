@@ -14,7 +14,8 @@ from supportdesk.common.choices import Channel, Tier
 
 
 class SlaMonth(models.Model):
-    """Requests received in a month for one tier, by how their response kept the promise."""
+    """Requests received in a month for one tier, by how their response and their
+    resolution kept the promise."""
 
     month = models.DateField(_("month"))  # first day of the month, Europe/Athens
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
@@ -22,6 +23,8 @@ class SlaMonth(models.Model):
     met = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)
     breached = models.PositiveIntegerField(default=0)
+    resolved_met = models.PositiveIntegerField(default=0)
+    resolved_breached = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField()
 
     class Meta:

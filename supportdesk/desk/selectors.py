@@ -35,6 +35,8 @@ ATHENS = ZoneInfo("Europe/Athens")
 DASHBOARD_MONTHS = 12
 # Unanswered requests whose clock is paused are never late (their target is not counted).
 _CLOCK_RUNS = ~Q(status__in=sorted(CLOCK_PAUSED_STATUSES))
+#: The figures kept per month and tier (``SlaMonth``'s columns, ``SlaCell``'s fields).
+SLA_FIGURES = ("received", "met", "late", "breached", "resolved_met", "resolved_breached")
 
 
 # ----------------------------------------------------------------------------- months
@@ -84,6 +86,11 @@ def sla_month_aggregates(*, start: datetime, end: datetime, cutoff: datetime
     unanswered_breached = Q(
         first_response_at__isnull=True, response_due_max_at__lte=cutoff,
     ) & _CLOCK_RUNS
+    # The same for the resolution clock (docs/rules.md "Resolution targets").
+    unresolved_breached = Q(
+        status__in=list(OPEN_STATUSES), resolved_at__isnull=True,
+        resolution_due_at__lte=cutoff,
+    ) & _CLOCK_RUNS
     rows = (
         Ticket.objects.filter(received_at__gte=start, received_at__lt=end)
         .annotate(m=TruncMonth("received_at", tzinfo=ATHENS))
@@ -94,14 +101,17 @@ def sla_month_aggregates(*, start: datetime, end: datetime, cutoff: datetime
             late=Count("id", filter=Q(sla_outcome=Ticket.SlaOutcome.LATE)),
             breached=Count("id", filter=Q(sla_outcome=Ticket.SlaOutcome.BREACHED)
                            | unanswered_breached),
+            resolved_met=Count("id", filter=Q(
+                resolution_outcome=Ticket.ResolutionOutcome.MET)),
+            resolved_breached=Count("id", filter=Q(
+                resolution_outcome=Ticket.ResolutionOutcome.BREACHED) | unresolved_breached),
         )
         .order_by()
     )
     result: dict[tuple[date, str], dict[str, int]] = {}
     for row in rows:
         month = row["m"].date() if isinstance(row["m"], datetime) else row["m"]
-        result[(month, row["tier"])] = {k: row[k] for k in ("received", "met", "late",
-                                                             "breached")}
+        result[(month, row["tier"])] = {k: row[k] for k in SLA_FIGURES}
     return result
 
 
@@ -131,6 +141,8 @@ class SlaCell:
     met: int = 0
     late: int = 0
     breached: int = 0
+    resolved_met: int = 0
+    resolved_breached: int = 0
 
     @property
     def decided(self) -> int:
@@ -146,6 +158,14 @@ class SlaCell:
         if not self.decided:
             return None
         return (Decimal(100) * (self.met + self.late) / self.decided).quantize(Decimal("0.1"))
+
+    @property
+    def resolution_compliance(self) -> Decimal | None:
+        """Share of decided resolutions within their target, in %."""
+        decided = self.resolved_met + self.resolved_breached
+        if not decided:
+            return None
+        return (Decimal(100) * self.resolved_met / decided).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -190,7 +210,7 @@ def dashboard_get(*, now: datetime | None = None) -> Dashboard:
         stored_sla_months.add(row.month)
         refreshed.append(row.refreshed_at)
         if row.tier in sla:
-            sla[row.tier][row.month] = SlaCell(row.received, row.met, row.late, row.breached)
+            sla[row.tier][row.month] = SlaCell(**{k: getattr(row, k) for k in SLA_FIGURES})
     stored_channel_months: set[date] = set()
     for row in ChannelMonth.objects.filter(month__in=past):
         stored_channel_months.add(row.month)

@@ -17,6 +17,7 @@ from supportdesk.common.exceptions import ApplicationError
 
 from .models import ChannelMonth, SlaMonth
 from .selectors import (
+    SLA_FIGURES,
     breach_cutoff,
     channel_month_aggregates,
     dashboard_months,
@@ -44,7 +45,7 @@ def dashboard_refresh(*, now: datetime | None = None) -> list[date]:
         # Every (month, key) gets a row, zeros included: a month with rows is "refreshed".
         SlaMonth.objects.bulk_create(
             SlaMonth(month=m, tier=t, refreshed_at=now,
-                     **sla.get((m, t), {"received": 0, "met": 0, "late": 0, "breached": 0}))
+                     **sla.get((m, t), dict.fromkeys(SLA_FIGURES, 0)))
             for m in closed for t in Tier.values
         )
         ChannelMonth.objects.bulk_create(

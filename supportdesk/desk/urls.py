@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/classify/", views.ticket_classify, name="ticket_classify"),
+    path("tickets/<int:pk>/priority/", views.ticket_priority, name="ticket_priority"),
     path("tickets/<int:pk>/prerequisites/", views.ticket_prerequisites,
          name="ticket_prerequisites"),
     path("tickets/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),

@@ -30,7 +30,7 @@ from supportdesk.agreements import selectors as agreement_selectors
 from supportdesk.agreements import services as agreement_services
 from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
-from supportdesk.common.choices import Tier
+from supportdesk.common.choices import Priority, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
 from supportdesk.customers.models import Customer
@@ -38,7 +38,7 @@ from supportdesk.customers.selectors import customer_search
 from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, next_statuses
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets import services as ticket_services
-from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.models import Ticket, TicketPause
 from supportdesk.tickets.services._common import BODY_MAX
 from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
 from supportdesk.worklog.services.agreements import ticket_scope_change
@@ -50,6 +50,7 @@ from .forms import (
     AttachmentForm,
     ClassifyForm,
     PrerequisitesForm,
+    PriorityForm,
     QuoteForm,
     ReplyForm,
     StatusForm,
@@ -84,6 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "statuses": Ticket.Status.choices,
         "tiers": Tier.choices,
+        "priorities": Priority.choices,
         "channels": Ticket.ReceivedVia.choices,
         "products": Product.objects.filter(is_active=True).only("pk", "name"),
         "technicians": AssignForm().fields["assignee"].queryset.only(
@@ -119,7 +121,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                         received_via=data["received_via"], category=data["category"],
                         product=data["product"], contact_name=data["contact_name"],
                         received_at=data["received_at"], is_emergency=data["is_emergency"],
-                        by=request.user,
+                        priority=data["priority"] or Priority.NORMAL, by=request.user,
                     )
                 except ApplicationError as exc:
                     form.add_error(None, exc.message)
@@ -166,14 +168,19 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
     today = timezone.localdate(now)
     prefetch_related_objects([ticket], "pauses")  # read once: SLA view and pause list
     standing = customer_standing(customer=ticket.customer, today=today)
+    sla, resolution = ticket_selectors.ticket_clock_views(ticket=ticket, now=now)
     return {
         "ticket": ticket,
         "now": now,
-        "sla": ticket_selectors.ticket_sla_view(ticket=ticket, now=now),
+        "sla": sla,
+        "resolution": resolution,
+        "priorities": Priority.choices,
         "conversation": ticket_selectors.message_list_for_user(ticket=ticket, user=user),
         "attachments": ticket_selectors.attachment_list_for_user(ticket=ticket, user=user),
         "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),
-        "pauses": list(ticket.pauses.all()),
+        "pauses": [p for p in ticket.pauses.all() if p.reason == TicketPause.Reason.WAITING],
+        "resolved_spans": [p for p in ticket.pauses.all()
+                           if p.reason == TicketPause.Reason.RESOLVED],
         "standing": standing,
         "next_statuses": [(s, Ticket.Status(s).label) for s in next_statuses(ticket.status)],
         "clock_paused_statuses": CLOCK_PAUSED_STATUSES,
@@ -292,6 +299,21 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         return _refused(request, item, exc.message, assign_form=form)
     return _done(request, item, _("Assignment saved."))
+
+
+@staff_required
+@require_POST
+def ticket_priority(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, item, _form_errors(form))
+    try:
+        ticket_services.ticket_set_priority(ticket=item, priority=form.cleaned_data["priority"],
+                                            by=request.user)
+    except ApplicationError as exc:
+        return _refused(request, item, exc.message)
+    return _done(request, item, _("Priority saved: the targets of this request follow it."))
 
 
 @staff_required

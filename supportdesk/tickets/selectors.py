@@ -15,12 +15,14 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from supportdesk.common.choices import Tier
+from supportdesk.common.choices import Priority, Tier
+from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import clean_text, fold
+from supportdesk.contracts.selectors import calendar_get_default
 from supportdesk.domain.ticket_status import OPEN_STATUSES
 
 from .models import Attachment, Message, Ticket, TicketEvent, TicketPause
-from .services.sla import SlaView, sla_view_for
+from .services.sla import SlaView, resolution_view_for, sla_view_for
 
 STATUS_OPEN = ""  # the default queue: every open request
 STATUS_ALL = "all"
@@ -44,6 +46,7 @@ class QueueFilters:
     product: int | None = None
     channel: str = ""
     q: str = ""
+    priority: str = ""
 
     @property
     def is_open_queue(self) -> bool:
@@ -51,7 +54,8 @@ class QueueFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return any([self.status, self.assignee, self.tier, self.product, self.channel, self.q])
+        return any([self.status, self.assignee, self.tier, self.product, self.channel, self.q,
+                    self.priority])
 
 
 def _as_int(value) -> int | None:
@@ -80,10 +84,13 @@ def queue_filters_from(params) -> QueueFilters:
     if channel not in Ticket.ReceivedVia.values:
         channel = ""
     product = _as_int(params.get("product")) if params.get("product") else None
+    priority = params.get("priority") or ""
+    if priority not in Priority.values:
+        priority = ""
     # NUL and control characters dropped: PostgreSQL refuses NUL in a text parameter.
     q = " ".join(clean_text(params.get("q") or "").split())[:SEARCH_MAX_LENGTH]
     return QueueFilters(status=status, assignee=assignee, tier=tier, product=product,
-                        channel=channel, q=q)
+                        channel=channel, q=q, priority=priority)
 
 
 # ----------------------------------------------------------------------------- cursor
@@ -157,6 +164,7 @@ def _ordering(*, open_queue: bool, forward: bool) -> list:
 class QueueRow:
     ticket: Ticket
     sla: SlaView
+    resolution: SlaView | None = None
 
 
 @dataclass
@@ -202,9 +210,19 @@ def ticket_queue_queryset(*, filters: QueueFilters, user=None) -> QuerySet[Ticke
         qs = qs.filter(product_id=filters.product)
     if filters.channel:
         qs = qs.filter(received_via=filters.channel)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
     if filters.q:
         qs = qs.filter(_search_q(filters.q))
     return qs
+
+
+def _calendar_or_none():
+    """The working calendar read once per page (None: the views say "no target")."""
+    try:
+        return calendar_get_default()
+    except ApplicationError:
+        return None
 
 
 def ticket_queue(
@@ -265,8 +283,11 @@ def ticket_queue(
     more = len(page_ids) > page_size
     if not forward:
         tickets.reverse()
-    views = sla_view_for(tickets, now=now) if tickets else {}
-    rows = [QueueRow(ticket=t, sla=views[t.pk]) for t in tickets]
+    calendar = _calendar_or_none() if tickets else None
+    views = sla_view_for(tickets, now=now, calendar=calendar) if tickets else {}
+    resolutions = resolution_view_for(tickets, now=now, calendar=calendar) if tickets else {}
+    rows = [QueueRow(ticket=t, sla=views[t.pk], resolution=resolutions[t.pk])
+            for t in tickets]
     if forward:
         next_cursor = _encode_cursor(tickets[-1], open_queue=open_queue) if more else None
         prev_cursor = (_encode_cursor(tickets[0], open_queue=open_queue)
@@ -348,3 +369,13 @@ def attachment_get_for_user(*, user, attachment_uuid) -> Attachment:
 def ticket_sla_view(*, ticket: Ticket, now: datetime | None = None) -> SlaView:
     """The SLA state of one request, as the queue shows it."""
     return sla_view_for([ticket], now=now or timezone.now())[ticket.pk]
+
+
+def ticket_clock_views(*, ticket: Ticket, now: datetime | None = None
+                       ) -> tuple[SlaView, SlaView]:
+    """The response and the resolution clock of one request, as the queue shows them (one
+    calendar read for both)."""
+    now = now or timezone.now()
+    calendar = _calendar_or_none()
+    return (sla_view_for([ticket], now=now, calendar=calendar)[ticket.pk],
+            resolution_view_for([ticket], now=now, calendar=calendar)[ticket.pk])

@@ -36,6 +36,7 @@ KNOWN: dict[str, str] = {
     "desk:ticket_status": "staff",
     "desk:ticket_assign": "staff",
     "desk:ticket_classify": "staff",
+    "desk:ticket_priority": "staff",
     "desk:ticket_prerequisites": "staff",
     "desk:attachment_upload": "staff",
     "desk:attachment_download": "staff",
