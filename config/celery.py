@@ -61,8 +61,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+#: Beat sends one task for every job, ``ops.run_job(name)`` (supportdesk/ops/tasks.py): it runs
+#: the job's task function under the job's lock and records the run, as the in-process
+#: scheduler does, so two beats (or a message delivered again) never run a job twice at once.
+RUN_JOB_TASK = "ops.run_job"
 app.conf.beat_schedule = {
-    name: {"task": job.task_name, "schedule": job.every_seconds}
+    name: {"task": RUN_JOB_TASK, "schedule": job.every_seconds, "args": (name,)}
     for name, job in BEAT_JOBS.items()
 }
 
@@ -70,8 +74,8 @@ app.conf.beat_schedule = {
 # --------------------------------------------------------------------------- task hooks
 # One JSON log line per task (name, id, state, duration, the request id of whoever sent it),
 # the sender's request id carried in the message headers, and every run of a periodic job
-# recorded for /readyz (supportdesk.ops.jobs; the in-process scheduler records its runs in
-# config.scheduler.run_job, the same function).
+# recorded for /readyz (supportdesk.ops.jobs: ops.run_job records its own runs; a job's task
+# sent directly, e.g. from the shell, is recorded here).
 
 task_logger = structlog.get_logger("supportdesk.task")
 _JOB_BY_TASK = {job.task_name: name for name, job in BEAT_JOBS.items()}

@@ -5,8 +5,9 @@ Deployment wiring, like ``config/celery.py``: no app imports it; the ``ops`` com
 It runs the very task functions Celery beat runs (``config/celery.py`` ``BEAT_JOBS``), called
 directly in this process on a timer: one code path. Started as a daemon thread by
 ``manage.py rundesk`` (``start_in_process_scheduler``) or in the foreground by
-``manage.py run_scheduler``. Several processes running it at once are safe: each notice is
-claimed by an atomic ``UPDATE ... WHERE ... IS NULL`` (see ``supportdesk/tickets/tasks.py``).
+``manage.py run_scheduler``. Several processes running it at once are safe: a job runs under
+its lock (``supportdesk.ops.jobs.job_lock``), and each job is idempotent on its own (e.g.
+each SLA notice is claimed by an atomic ``UPDATE ... WHERE ... IS NULL``).
 """
 
 import importlib
@@ -16,10 +17,9 @@ import time
 from collections.abc import Callable
 
 from django.db import close_old_connections
-from django.utils import timezone
 
 from config.celery import BEAT_JOBS
-from supportdesk.ops.jobs import job_run_record
+from supportdesk.ops.jobs import job_run
 
 logger = logging.getLogger(__name__)
 
@@ -42,21 +42,19 @@ def due_jobs(now_monotonic: float, last_run: dict[str, float]) -> list[str]:
 def run_job(name: str) -> None:
     """Run one job now, in this thread; an error is logged and never stops the scheduler.
 
-    Its run is recorded (``supportdesk.ops.jobs.job_run_record``: name, outcome, when it
-    finished) for ``/readyz``, as the Celery ``task_postrun`` handler does under a worker.
+    It runs under the job's lock and its run is recorded (``supportdesk.ops.jobs.job_run``:
+    name, outcome, when it finished) for ``/readyz``, as ``ops.run_job`` does under Celery.
     """
     func = resolve(BEAT_JOBS[name].path)
     close_old_connections()
-    started = timezone.now()
-    ok = False
     try:
-        # A Celery task object is callable: calling it runs the function body here.
-        func()
-        ok = True
+        # A Celery task object is callable: calling it runs the function body here, under
+        # the job's lock (another process running it makes this one skip), as ops.run_job
+        # does under Celery.
+        job_run(name, func)
     except Exception:
         logger.exception("scheduled job %s failed", name)
     finally:
-        job_run_record(name=name, ok=ok, started_at=started)
         close_old_connections()
 
 

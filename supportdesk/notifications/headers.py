@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from supportdesk.common import request_id
 from supportdesk.common.text import clean_text
 
 #: Default bound of a header value made by ``safe_header``.
@@ -78,4 +79,8 @@ def headers_checked(*, message_id: str, in_reply_to: str, references: str,
         if not _HEADER_NAME_RE.fullmatch(name) or name.lower() in _OWN_HEADERS:
             raise ValueError(f"email_send: header {name!r} is not allowed in headers")
         out[name] = safe_header(value, LONG_HEADER_LIMIT)
+    # The request (or task) that sends the mail, for tracing it through the logs; an id
+    # is visible ASCII of at most 64 characters (supportdesk.common.request_id).
+    if (current := request_id.current()) is not None:
+        out.setdefault(request_id.HEADER, current)
     return out
