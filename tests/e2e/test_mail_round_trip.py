@@ -356,6 +356,21 @@ def test_a_contact_who_moved_or_was_deactivated_gets_nothing(people, box, smtp, 
     assert about_it("maria@alfa.gr") == [ack]
 
 
+def test_without_a_contact_each_user_gets_a_message_of_its_own(people, smtp, clock):
+    # A request logged without a contact is told to every active user of the customer:
+    # one message each, with a Message-ID of its own (a mail server may drop a second
+    # message with an id it has seen), all in the request's thread.
+    ticket = _phoned_in(people, None)
+    (to_maria,) = smtp.wait_for("maria@alfa.gr", 1)
+    (to_nikos,) = smtp.wait_for("nikos@alfa.gr", 1)
+    assert to_maria.header("Message-ID") != to_nikos.header("Message-ID")
+    for mail in (to_maria, to_nikos):
+        assert mail.rcpt_tos == [mail.message["To"]]
+        assert header_token(ticket.pk) in mail.header("Message-ID")
+        assert header_token(ticket.pk) in mail.header("References")
+        assert "{n}" not in mail.header("Message-ID")
+
+
 def test_a_change_that_rolls_back_sends_nothing(people, smtp, clock):
     ticket = _phoned_in(people, people["maria"])
     smtp.wait_for("maria@alfa.gr", 1)

@@ -121,11 +121,14 @@ def intake_address() -> str:
 
 def thread_mail(ticket_id: int) -> dict:
     """Reply-To, Message-ID, In-Reply-To/References with the reply token, and the header
-    that asks Exchange & co. not to answer with out-of-office mail (no loops, #20)."""
+    that asks Exchange & co. not to answer with out-of-office mail (no loops, #20).
+    ``{n}`` makes the Message-ID one per recipient (``notify``): each is another message,
+    perhaps in another language, and a mail server may drop a second one with the same id
+    (docs/notifications.md "Headers")."""
     domain = message_id_domain()
     thread = f"<{header_token(ticket_id)}@{domain}>"
     return {"reply_to": [intake_address()],
-            "message_id": f"<{header_token(ticket_id)}.{uuid.uuid4().hex}@{domain}>",
+            "message_id": f"<{header_token(ticket_id)}.{uuid.uuid4().hex}.{{n}}@{domain}>",
             "in_reply_to": thread, "references": thread,
             "headers": {"X-Auto-Response-Suppress": "All"}}
 

@@ -47,7 +47,7 @@ def test_a_public_staff_reply_mails_the_contact_with_the_token(
     assert subject_token(t1.pk) in sent.subject
     assert sent.reply_to == ["support@jewelsoft.example"]
     assert header_token(t1.pk) in sent.extra_headers["Message-ID"]
-    assert re.fullmatch(rf"<{header_token(t1.pk)}\.[0-9a-f]{{32}}@jewelsoft\.example>",
+    assert re.fullmatch(rf"<{header_token(t1.pk)}\.[0-9a-f]{{32}}\.\d+@jewelsoft\.example>",
                         sent.extra_headers["Message-ID"])
     assert header_token(t1.pk) in sent.extra_headers["References"]
     assert sent.extra_headers["In-Reply-To"] == f"<{header_token(t1.pk)}@jewelsoft.example>"
