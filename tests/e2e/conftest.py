@@ -4,13 +4,15 @@
   (``supportdesk/mail/tests/dovecot.py``): one server for the session, an account per test;
   skipped when Dovecot is not installed (``.ci/run`` installs ``dovecot-imapd``).
 - ``smtp``: an ``aiosmtpd`` server on a free port that keeps every message it accepts, by
-  envelope recipient; it can refuse (a 451 to every DATA) or be stopped and started again on
-  the same port (the mail server down). The app reaches it through its ordinary settings:
-  Django's SMTP backend with ``EMAIL_HOST``/``EMAIL_PORT`` pointing at it.
+  envelope recipient; it can refuse (a 451 to every DATA), hang (answer DATA late), or be
+  stopped and started again on the same port (the mail server down). The app reaches it
+  through its ordinary settings: Django's SMTP backend with ``EMAIL_HOST``/``EMAIL_PORT``
+  pointing at it (``config/settings/base.py`` reads them from the environment).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -65,9 +67,13 @@ class Received:
 class _Handler:
     received: list[Received] = field(default_factory=list)
     refusing: bool = False
+    hang_seconds: float = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):  # the name aiosmtpd calls
+        if self.hang_seconds:  # a server that stops answering, and never takes the message
+            await asyncio.sleep(self.hang_seconds)
+            return "451 4.4.2 Timed out"
         if self.refusing:
             return "451 4.3.0 Mailbox temporarily unavailable"
         with self.lock:
@@ -102,6 +108,9 @@ class SmtpServer:
 
     def refuse(self, *, refusing: bool = True) -> None:
         self.handler.refusing = refusing
+
+    def hang(self, seconds: float) -> None:
+        self.handler.hang_seconds = seconds
 
     def clear(self) -> None:
         with self.handler.lock:

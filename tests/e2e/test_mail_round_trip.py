@@ -453,3 +453,21 @@ def test_smtp_refusing_then_down_is_retried_with_back_off_then_failed(people, sm
     assert (ack.status, ack.attempts) == ("sent", 1)
     sweep_task.delay()
     assert len(smtp.mailbox("maria@alfa.gr")) == 1
+
+
+def test_a_hung_smtp_server_times_out_and_is_retried(people, smtp, clock, settings):
+    # EMAIL_TIMEOUT (30 s by default) bounds every SMTP operation: a server that stops
+    # answering fails the attempt instead of holding the worker or the committing request.
+    settings.EMAIL_TIMEOUT = 0.5
+    smtp.hang(3)
+    _phoned_in(people, people["maria"])
+    (ack,) = rows(event=Event.TICKET_RECEIVED)
+    assert (ack.status, ack.attempts) == ("pending", 1)
+    assert "timed out" in ack.last_error.lower()
+    # When it answers again, the retry delivers it
+    smtp.hang(0)
+    clock.move_to(ack.next_attempt_at + dt.timedelta(seconds=1))
+    sweep_task.delay()
+    ack.refresh_from_db()
+    assert (ack.status, ack.attempts) == ("sent", 2)
+    assert len(smtp.wait_for("maria@alfa.gr", 1)) == 1
