@@ -1,5 +1,6 @@
 """Sending the notification rows: claimed one by one (two workers never send one twice),
-the recipient checked again, retried with back-off, then failed (docs/notifications.md)."""
+the recipient checked again, retried with back-off, then failed (docs/notifications.md
+"Delivery guarantees", points 4-6; "Operations" for what a failed row means)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """What people are told: the notification events, who they are for, and which of them a
-user may switch off (docs/notifications.md).
+user may switch off (docs/notifications.md "Events and recipients": the table of each
+event's recipients, mandatory ones and the technicians' opt-in).
 
 Machine keys (stored on rows and preferences); labels are translated at display time.
 """

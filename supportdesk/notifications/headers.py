@@ -1,6 +1,7 @@
 """Mail headers and addresses made safe (docs/security.md #7, #18): one line, no CR/LF,
 bounded length, one plain valid address. Used by ``services.email_send`` and by the
-notification delivery; re-exported by ``services``."""
+notification delivery; re-exported by ``services``. Which headers a notification carries,
+and why: docs/notifications.md "Headers"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every notification is a row (docs/notifications.md): written in the transaction of the
+"""Every notification is a row (docs/notifications.md "Delivery guarantees"; the statuses
+are listed there): written in the transaction of the
 change that caused it, rendered in the recipient's language then, sent after commit and
 retried with back-off, once per event occurrence and recipient (a UNIQUE constraint), and
 shown in the recipient's inbox.

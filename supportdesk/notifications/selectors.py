@@ -20,8 +20,9 @@ def wants(user, event: str) -> bool:
 
 def still_entitled(user, customer_id: int | None) -> bool:
     """The recipient may still be told: active, and still one of ``customer_id``'s users
-    (a contact moved to another customer, or deactivated, is not; docs/security.md #42);
-    ``None`` means vendor staff only."""
+    (a contact moved to another customer, or deactivated, is not; docs/security.md #42,
+    docs/notifications.md "Delivery guarantees" point 5); ``None`` means vendor staff only.
+    Asked when the row is written and again when it is sent."""
     if user is None or not user.is_active:
         return False
     if customer_id is None:

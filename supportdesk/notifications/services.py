@@ -9,7 +9,8 @@ What people are told goes through :func:`notify` (docs/notifications.md): one
 ``Notification`` row per event occurrence and recipient, written in the caller's
 transaction, rendered in the recipient's language, then sent after commit by
 :func:`notifications_deliver` (a Celery task when a broker is configured, in this process
-otherwise: one code path), retried with back-off, and shown in the recipient's inbox. This
+otherwise: one code path), retried with back-off, and shown in the recipient's inbox
+(docs/notifications.md "Delivery guarantees" for each promise, "Headers" for the mail). This
 module knows nothing about requests: callers give the recipients, the template and its
 context, and the customer the recipients must still belong to when it is sent.
 """
@@ -152,7 +153,9 @@ def _deliver_soon(ids: list[int]) -> None:
 
 
 def notification_resend(*, notification: Notification, by) -> Notification:
-    """A manager sends a failed, skipped or sent notification again (from the outbox)."""
+    """A manager sends a failed, skipped or sent notification again (from the outbox):
+    attempts reset, sent after commit through the same claim and checks
+    (docs/notifications.md "The outbox and resend")."""
     if not getattr(by, "is_manager", False):
         raise PermissionError("only managers resend notifications")
     Notification.objects.filter(pk=notification.pk).exclude(
@@ -175,7 +178,8 @@ def notifications_mark_all_read(*, user) -> int:
 
 
 def preferences_set(*, user, choices: Mapping[str, bool], language: str | None = None) -> None:
-    """Save a user's choices (mandatory events stay on whatever is sent)."""
+    """Save a user's choices (mandatory events stay on whatever is sent) and the language of
+    their mail (docs/notifications.md "Preferences and the inbox")."""
     with transaction.atomic():
         for event, enabled in choices.items():
             if event in MANDATORY:

@@ -7,7 +7,7 @@ received mail about. The token only says *which* request; whether the sender may
 it is decided separately (a participant check on the From address, ``mail.services``).
 
 Outgoing mail puts them in (``tickets.services.notices``), mail intake reads them back
-(``mail.services``): they live here, below both.
+(``mail.services``): they live here, below both (docs/notifications.md "Headers").
 """
 
 from __future__ import annotations
