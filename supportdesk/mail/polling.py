@@ -1,4 +1,5 @@
-"""Polling support mailboxes over IMAP (``imapclient``) into the one intake (``mail_ingest``).
+"""Polling support mailboxes over IMAP (``imapclient``) into the one intake (``mail_ingest``);
+how to configure a mailbox: docs/notifications.md "Mailbox polling".
 
 ``mailbox_poll(mailbox)``:
 

@@ -9,8 +9,9 @@ Order of business (docs/security.md #17-#20):
 3. Loops: auto-replies, bulk/list mail, bounces and our own mail are ``ignored``.
 4. Identity is the From address only (never Reply-To or Sender). A reply token appends to its
    request only when its HMAC verifies *and* the sender is a participant (an active user of
-   the request's customer, or its contact). Otherwise a known customer user gets a new
-   request for its own customer; anyone else goes to quarantine.
+   the request's customer now: a contact who has moved to another customer is not).
+   Otherwise a known customer user gets a new request for its own customer; anyone else
+   goes to quarantine.
 5. Duplicates: only a *filed* message (appended or created) holds its Message-ID, so a copy
    first seen in quarantine (or ignored) never blocks the same id from a known customer
    later; such a blocked copy can be processed again (``mail_reprocess``).
