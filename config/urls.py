@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from supportdesk.accounts.forms import PasswordResetByMailForm
 from supportdesk.accounts.views import ThrottledPasswordChangeView
-from supportdesk.api.urls import api
+from supportdesk.api.urls import api_urls
 from supportdesk.common.views import home
 
 urlpatterns = [
@@ -28,7 +28,9 @@ urlpatterns = [
     path("portal/", include("supportdesk.portal.urls")),
     path("notifications/", include("supportdesk.notifications.urls")),
     path("webhooks/", include("supportdesk.webhooks.urls")),
-    path("api/", api.urls),
+    # The machine API (/api/v1/..., docs at /api/v1/docs) and the API-token pages.
+    path("api/", api_urls()),
+    path("accounts/api-tokens/", include("supportdesk.api.page_urls")),
     path("admin/", admin.site.urls),
     # Health, readiness and Prometheus metrics (supportdesk.ops): /healthz, /readyz, /metrics
     path("", include("supportdesk.ops.urls")),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     # First: the request id and the one log line per request, then the request metrics.
     "supportdesk.common.request_logging.RequestLogMiddleware",
     "supportdesk.ops.metrics.RequestMetricsMiddleware",
+    # Every error under /api/ in the API's one JSON shape (supportdesk/api/errors.py).
+    "supportdesk.api.errors.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,6 +266,18 @@ CACHES = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+# The API's rate limit per caller (a token, or a session's user): calls per window, counted
+# by django-ratelimit on the default cache, which must be shared by every web process
+# (Redis in production; the local-memory cache of `make run` serves one process only,
+# hence the silenced check there). "120/m" = 120 calls a minute; over it a 429 with
+# Retry-After.
+SUPPORTDESK_API_RATE = env.str("SUPPORTDESK_API_RATE", default="120/m")
+RATELIMIT_USE_CACHE = "default"
+# Django's own Redis cache increments atomically but is not on the library's list (W001);
+# E003 (a cache not shared between processes) only where that cache is the local one.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Logs (structlog over the standard logging): one line per request (the request-log
 # middleware) and per Celery task (config/celery.py), each with its request id, and every

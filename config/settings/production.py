@@ -13,6 +13,9 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+# Several web processes: the API rate limit needs the shared cache, so a local-memory one
+# fails the system checks here (django_ratelimit.E003 is not silenced).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 # Staff must verify a TOTP code after the password (docs/security.md #15); only "off" opts out.
 SUPPORTDESK_STAFF_MFA = env.str("SUPPORTDESK_STAFF_MFA", default="required")
 if SUPPORTDESK_STAFF_MFA not in ("required", "off"):

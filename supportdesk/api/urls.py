@@ -1,44 +1,115 @@
-"""The REST API (django-ninja): one NinjaAPI, a router per app, OpenAPI at /api/docs.
+"""The machine API (django-ninja): one NinjaAPI, a router per resource, under /api/v1/.
 
-Authentication is the Django session (with CSRF on writes, as for the HTML forms); every
-object is read through the same permission-scoped selectors as the web pages, so a
-customer user gets 404 for another company's ids (docs/security.md #1, #37). Every POST
-honours an ``Idempotency-Key`` header (supportdesk/api/idempotency.py, #48).
+Authentication (supportdesk/api/auth.py): ``Authorization: Bearer`` with an API token
+(scopes read, write, billing), or the browser's session with CSRF on writes. Every object
+is read through the same permission-scoped selectors as the web pages and written through
+the same services, so a customer's token gets 404 for another company's ids
+(docs/security.md #1, #37, "API tokens"). Every POST honours an ``Idempotency-Key`` header
+(supportdesk/api/idempotency.py, #48). Every error has one shape (supportdesk/api/errors.py),
+every caller a rate limit (429 with Retry-After). The schema is /api/openapi.json; the
+interactive docs are /api/v1/docs, for staff.
 """
 
-from django.http import Http404
-from ninja import NinjaAPI
-from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
+import functools
 
-from supportdesk.api.idempotency import idempotent_posts
-from supportdesk.api.tickets import router as tickets_router
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.views import openapi_view
+
 from supportdesk.common.exceptions import ApplicationError
 
+from . import agreements, billing, tickets, work
+from .errors import ApiError, error_response, validation_fields
+from .idempotency import idempotent_posts
+
 api = NinjaAPI(
-    title="supportdesk API", version="1", urls_namespace="api", auth=django_auth,
-    docs_url="/docs",
+    title="supportdesk API", version="1", urls_namespace="api", docs_url=None,
+    description=(
+        "The support desk for machines. Authenticate with `Authorization: Bearer <token>` "
+        "(make one under your account, page *API tokens*). Errors are always "
+        '`{"error": {"code", "message", "fields"}}`; lists are cursor-paginated '
+        "(`next_cursor`, at most 100 a page); each token is rate-limited (429, "
+        "Retry-After); POSTs take an optional Idempotency-Key."),
 )
 # Every POST honours an Idempotency-Key header (docs/security.md #48): one hook, so a new
 # POST endpoint needs nothing of its own.
 api.add_decorator(idempotent_posts, mode="view")
 
+# The refusals a service raises for "who you are" rather than "what you asked" are 403.
+FORBIDDEN_CODES = frozenset({"not_staff", "not_manager", "not_allowed"})
+NOT_AUTHENTICATED = _("Authentication required: send Authorization: Bearer <token>, with a "
+                      "token that is valid, not revoked and not expired.")
+
 
 @api.exception_handler(ApplicationError)
 def application_error(request, exc: ApplicationError):
-    return api.create_response(request, {"detail": str(exc.message), "code": exc.code},
-                               status=400)
+    field = exc.extra.get("field")
+    return error_response(403 if exc.code in FORBIDDEN_CODES else 400, exc.code,
+                          exc.message, {field: [exc.message]} if field else None)
+
+
+@api.exception_handler(ApiError)
+def api_error(request, exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    return error_response(404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return error_response(403)
+
+
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request, exc):
+    return error_response(401, "not_authenticated", NOT_AUTHENTICATED,
+                          headers={"WWW-Authenticate": 'Bearer realm="supportdesk"'})
 
 
 @api.exception_handler(NinjaValidationError)
 def invalid_input(request, exc: NinjaValidationError):
-    return api.create_response(request, {"detail": "Invalid input.", "errors": exc.errors},
-                               status=422)
+    return error_response(422, "invalid_input", None, validation_fields(exc.errors))
 
 
-api.add_router("/v1/tickets", tickets_router)
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    code = "csrf_failed" if exc.status_code == 403 else None
+    return error_response(exc.status_code, code, str(exc) if code else None)
+
+
+api.add_router("/v1/tickets", tickets.router)
+api.add_router("/v1/tickets", work.router)
+api.add_router("/v1/tickets", agreements.ticket_quotes_router)
+api.add_router("/v1/attachments", tickets.attachments_router)
+api.add_router("/v1/quotes", agreements.quotes_router)
+api.add_router("/v1/releases", agreements.releases_router)
+api.add_router("/v1/customers", billing.customers_router)
+api.add_router("/v1/statements", billing.statements_router)
+
+
+def _staff_only(view):
+    """The interactive docs are for staff (a session); others get a 404 in the API shape."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not getattr(request.user, "is_vendor_staff", False):
+            return error_response(404)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def api_urls() -> tuple:
+    """What config/urls.py mounts at api/: the operations, the schema and the staff docs."""
+    patterns, app_name, namespace = api.urls
+    docs = path("v1/docs", _staff_only(functools.partial(openapi_view, api=api)),
+                name="openapi-view")
+    return [*patterns, docs], app_name, namespace

@@ -31,8 +31,28 @@ API_OPERATIONS = {
     ("GET", "/v1/tickets/"),
     ("POST", "/v1/tickets/"),
     ("GET", "/v1/tickets/{ticket_id}"),
+    ("GET", "/v1/tickets/{ticket_id}/sla"),
+    ("POST", "/v1/tickets/{ticket_id}/status"),
+    ("POST", "/v1/tickets/{ticket_id}/assign"),
     ("GET", "/v1/tickets/{ticket_id}/messages"),
     ("POST", "/v1/tickets/{ticket_id}/messages"),
+    ("GET", "/v1/tickets/{ticket_id}/attachments"),
+    ("POST", "/v1/tickets/{ticket_id}/attachments"),
+    ("GET", "/v1/tickets/{ticket_id}/work-entries"),
+    ("POST", "/v1/tickets/{ticket_id}/work-entries"),
+    ("GET", "/v1/tickets/{ticket_id}/quotes"),
+    ("GET", "/v1/attachments/{attachment_uuid}"),
+    ("GET", "/v1/quotes/{quote_id}"),
+    ("POST", "/v1/quotes/{quote_id}/accept"),
+    ("POST", "/v1/quotes/{quote_id}/decline"),
+    ("GET", "/v1/releases/"),
+    ("GET", "/v1/releases/{release_id}/download"),
+    ("GET", "/v1/customers/"),
+    ("GET", "/v1/customers/{customer_id}"),
+    ("GET", "/v1/statements/"),
+    ("GET", "/v1/statements/{statement_id}"),
+    ("GET", "/v1/statements/{statement_id}/pdf"),
+    ("GET", "/v1/statements/{statement_id}/csv"),
 }
 
 
@@ -91,6 +111,7 @@ def test_staff_sessions_do_not_use_the_customer_portal(name, technician):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "path"), sorted(API_OPERATIONS))
 def test_api_needs_a_session(method, path):
-    url = "/api" + path.replace("{ticket_id}", "1")
+    path = path.replace("{attachment_uuid}", "00000000-0000-0000-0000-000000000000")
+    url = "/api" + re.sub(r"\{\w+\}", "1", path)
     response = Client().generic(method, url, "{}", content_type="application/json")
     assert response.status_code == 401

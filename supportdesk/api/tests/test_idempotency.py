@@ -106,12 +106,12 @@ def test_the_key_with_another_body_or_path_is_422_and_writes_nothing(config, tic
     tickets, messages = Ticket.objects.count(), Message.objects.count()
     other_body = _post(as_customer, TICKETS, {"subject": "Άλλο"}, key="k-1")
     assert other_body.status_code == 422
-    assert other_body.json()["code"] == "idempotency_key_reused"
-    assert "Idempotency-Key" in other_body.json()["detail"]
+    assert other_body.json()["error"]["code"] == "idempotency_key_reused"
+    assert "Idempotency-Key" in other_body.json()["error"]["message"]
     other_path = _post(as_customer, f"{TICKETS}{ticket_a.pk}/messages", {"subject": "Πρώτο"},
                        key="k-1")
     assert other_path.status_code == 422
-    assert other_path.json()["code"] == "idempotency_key_reused"
+    assert other_path.json()["error"]["code"] == "idempotency_key_reused"
     assert (Ticket.objects.count(), Message.objects.count()) == (tickets, messages)
     assert IdempotencyKey.objects.count() == 1
 
@@ -141,7 +141,7 @@ def test_a_refused_write_stores_nothing_and_can_be_retried_with_the_key(config, 
     # the schema refuses it (422 before the view runs): nothing kept either
     invalid = _post(as_customer, TICKETS, {"body": "χωρίς θέμα"}, key="k-retry")
     assert invalid.status_code == 422
-    assert "errors" in invalid.json()
+    assert invalid.json()["error"]["fields"]
     assert not IdempotencyKey.objects.exists() and not Ticket.objects.exists()
     fixed = _post(as_customer, TICKETS, {"subject": "Θέμα"}, key="k-retry")
     assert fixed.status_code == 201
@@ -153,13 +153,13 @@ def test_a_refused_write_stores_nothing_and_can_be_retried_with_the_key(config, 
 def test_a_write_that_fails_after_writing_rolls_back_with_its_claim(config, as_customer,
                                                                    monkeypatch):
     # the ticket row is written, then the view fails: neither the ticket nor the key stays
-    real = tickets_api.ticket_create
+    real = tickets_api.portal_ticket_open
 
     def create_then_fail(**kwargs):
         real(**kwargs)
         raise tickets_api.Http404
 
-    monkeypatch.setattr(tickets_api, "ticket_create", create_then_fail)
+    monkeypatch.setattr(tickets_api, "portal_ticket_open", create_then_fail)
     response = _post(as_customer, TICKETS, {"subject": "Θέμα"}, key="k-half")
     assert response.status_code == 404
     assert not Ticket.objects.exists() and not IdempotencyKey.objects.exists()
@@ -170,7 +170,7 @@ def test_a_write_that_fails_after_writing_rolls_back_with_its_claim(config, as_c
 def test_a_malformed_key_is_400_and_writes_nothing(config, as_customer, key):
     response = _post(as_customer, TICKETS, {"subject": "Θέμα"}, key=key)
     assert response.status_code == 400
-    assert response.json()["code"] == "idempotency_key_invalid"
+    assert response.json()["error"]["code"] == "idempotency_key_invalid"
     assert not Ticket.objects.exists() and not IdempotencyKey.objects.exists()
 
 
@@ -300,7 +300,7 @@ def test_a_repeat_while_the_first_is_still_running_is_409(monkeypatch):
         assert inside.wait(30)
         during = _post(_client_for(user), TICKETS, payload, key="slow-1")
         assert during.status_code == 409
-        assert during.json()["code"] == "idempotency_key_in_progress"
+        assert during.json()["error"]["code"] == "idempotency_key_in_progress"
     finally:
         release.set()
         thread.join(30)

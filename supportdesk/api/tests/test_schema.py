@@ -21,9 +21,31 @@ def test_openapi_schema_is_served_and_lists_every_operation(technician):
     listed = {(method.upper(), path.removeprefix("/api"))
               for path, ops in paths.items() for method in ops}
     assert listed == API_OPERATIONS
-    docs = client.get("/api/docs")
+    docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"cdn." not in docs.content  # assets come from the installed package
+
+
+@pytest.mark.django_db
+def test_the_interactive_docs_are_for_staff(customer_a):
+    # given a customer's session and no session at all
+    client = Client()
+    client.force_login(customer_a)
+    # then the docs page is a 404 in the API's error shape for both
+    for caller in (client, Client()):
+        response = caller.get("/api/v1/docs")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_schema_names_the_bearer_scheme_on_every_operation():
+    schema = Client().get("/api/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= schemes["TokenAuth"].items()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"TokenAuth": []} in operation["security"], (method, path)
 
 
 @pytest.mark.django_db
@@ -35,4 +57,4 @@ def test_schema_documents_the_error_answers_of_every_operation(technician):
     for path, operations in paths.items():
         for method, operation in operations.items():
             codes = set(operation["responses"])
-            assert {"400", "401", "403", "404", "422"} <= codes, (method, path, codes)
+            assert {"400", "401", "403", "404", "422", "429"} <= codes, (method, path, codes)

@@ -74,7 +74,7 @@ def requests_(config, org_a, org_b, technician):
 def test_customer_lists_its_requests_newest_first(requests_, as_customer):
     response = as_customer.get(TICKETS)
     assert response.status_code == 200
-    rows = response.json()
+    rows = response.json()["items"]
     assert [r["id"] for r in rows] == [requests_["second"].pk, requests_["first"].pk]
     assert rows[0]["subject"] == "Δεύτερο αίτημα Άλφα"
     assert rows[0]["reference"] == requests_["second"].reference
@@ -82,14 +82,17 @@ def test_customer_lists_its_requests_newest_first(requests_, as_customer):
 
 def test_customer_list_filters_searches_and_pages(requests_, as_customer, technician):
     ticket_change_status(ticket=requests_["first"], status="resolved", by=technician)
-    assert [r["id"] for r in as_customer.get(TICKETS + "?status=new").json()] == [
-        requests_["second"].pk]
-    assert [r["id"] for r in as_customer.get(TICKETS + "?q=Πρώτο").json()] == [
-        requests_["first"].pk]
-    assert [r["id"] for r in as_customer.get(TICKETS + "?limit=1").json()] == [
-        requests_["second"].pk]
-    assert [r["id"] for r in as_customer.get(TICKETS + "?limit=1&offset=1").json()] == [
-        requests_["first"].pk]
+    def ids(query):
+        return [r["id"] for r in as_customer.get(TICKETS + query).json()["items"]]
+
+    assert ids("?status=new") == [requests_["second"].pk]
+    assert ids("?q=Πρώτο") == [requests_["first"].pk]
+    # cursor pagination: the next page continues after the last row, the last has no cursor
+    first_page = as_customer.get(TICKETS + "?limit=1").json()
+    assert [r["id"] for r in first_page["items"]] == [requests_["second"].pk]
+    second_page = as_customer.get(TICKETS + f"?limit=1&cursor={first_page['next_cursor']}")
+    assert [r["id"] for r in second_page.json()["items"]] == [requests_["first"].pk]
+    assert second_page.json()["next_cursor"] is None
 
 
 def test_customer_reads_its_request(requests_, org_a, as_customer):
@@ -127,7 +130,7 @@ def test_customer_cannot_name_a_product_it_does_not_license(config, as_customer)
     other = ProductFactory()
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": other.pk})
     assert response.status_code == 400
-    assert response.json()["code"] == "product_not_licensed"
+    assert response.json()["error"]["code"] == "product_not_licensed"
     assert not Ticket.objects.exists()
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": other.pk + 999})
     assert response.status_code == 404
@@ -139,8 +142,8 @@ def test_customer_cannot_name_a_product_whose_licence_lapsed(config, org_a, prod
     LicenceFactory(customer=org_a, product=product, is_active=False)
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": product.pk})
     assert response.status_code == 400
-    assert response.json() == {"detail": _el(PRODUCT_NOT_LICENSED),
-                               "code": "product_not_licensed"}
+    assert response.json() == {"error": {"message": _el(PRODUCT_NOT_LICENSED),
+                                         "code": "product_not_licensed", "fields": {}}}
     assert not Ticket.objects.exists()
 
 
@@ -161,7 +164,7 @@ def test_customer_replies_and_reads_the_conversation(requests_, customer_a, tech
 # --- as staff ------------------------------------------------------------------------------
 
 def test_staff_list_and_read_every_customers_requests(requests_, as_staff):
-    ids = {r["id"] for r in as_staff.get(TICKETS + "?status=all").json()}
+    ids = {r["id"] for r in as_staff.get(TICKETS + "?status=all").json()["items"]}
     assert ids == {t.pk for t in requests_.values()}
     response = as_staff.get(f"{TICKETS}{requests_['b'].pk}")
     assert response.status_code == 200
@@ -210,18 +213,17 @@ def test_staff_add_an_internal_note(requests_, as_staff):
 def test_input_the_schema_refuses_is_a_422_with_the_field_errors(config, as_customer):
     response = _post(as_customer, TICKETS, {"body": "no subject", "product_id": 0})
     assert response.status_code == 422
-    data = response.json()
-    assert data["detail"] == "Invalid input."
-    fields = {tuple(e["loc"])[-1] for e in data["errors"]}
-    assert fields == {"subject", "product_id"}
-    assert all(e["msg"] for e in data["errors"])
+    data = response.json()["error"]
+    assert data["code"] == "invalid_input"
+    assert set(data["fields"]) == {"subject", "product_id"}
+    assert all(messages and all(messages) for messages in data["fields"].values())
     assert not Ticket.objects.exists()
 
 
 def test_an_overlong_subject_is_a_422_naming_the_field(config, as_customer):
     response = _post(as_customer, TICKETS, {"subject": "x" * 201})
     assert response.status_code == 422
-    assert [e["loc"][-1] for e in response.json()["errors"]] == ["subject"]
+    assert list(response.json()["error"]["fields"]) == ["subject"]
     assert not Ticket.objects.exists()
 
 
@@ -229,10 +231,10 @@ def test_a_refused_rule_is_a_400_with_its_code(config, as_customer):
     # A subject of spaces passes the schema; the service refuses it (ApplicationError).
     response = _post(as_customer, TICKETS, {"subject": "   ", "body": "x"})
     assert response.status_code == 400
-    data = response.json()
+    data = response.json()["error"]
     assert data["code"] == "required"
     with translation.override("el"):
-        assert data["detail"] == str(TEXT_REQUIRED % {"field": SUBJECT})  # for people
+        assert data["message"] == str(TEXT_REQUIRED % {"field": SUBJECT})  # for people
     assert not Ticket.objects.exists()
 
 
@@ -241,7 +243,8 @@ def test_an_inactive_product_is_a_400_with_its_code(config, org_a, as_customer):
     LicenceFactory(customer=org_a, product=retired)
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": retired.pk})
     assert response.status_code == 400
-    assert response.json() == {"detail": _el(PRODUCT_UNKNOWN), "code": "product_unknown"}
+    assert response.json()["error"] == {"message": _el(PRODUCT_UNKNOWN),
+                                        "code": "product_unknown", "fields": {}}
     assert not Ticket.objects.exists()
 
 
@@ -250,8 +253,8 @@ def test_reply_to_a_closed_request_is_a_400_with_its_code(requests_, technician,
     ticket_change_status(ticket=ticket, status="closed", by=technician)
     response = _post(as_customer, f"{TICKETS}{ticket.pk}/messages", {"body": "Ακόμα;"})
     assert response.status_code == 400
-    assert response.json()["code"] == "ticket_closed"
-    assert response.json()["detail"] == _el(REPLY_ON_CLOSED)
+    assert response.json()["error"]["code"] == "ticket_closed"
+    assert response.json()["error"]["message"] == _el(REPLY_ON_CLOSED)
     assert not Message.objects.filter(ticket=ticket).exists()
 
 
@@ -269,7 +272,8 @@ def test_another_customers_id_is_a_404_like_an_id_that_does_not_exist(
     foreign = call(requests_["b"].pk)
     missing = call(999_999)
     assert foreign.status_code == missing.status_code == 404
-    assert foreign.json() == missing.json() == {"detail": "Not found."}
+    assert foreign.json() == missing.json()
+    assert foreign.json()["error"]["code"] == "not_found"
     assert not Message.objects.filter(body="hi").exists()
 
 
