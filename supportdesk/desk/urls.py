@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import quotes, views
+from . import quotes, relations, views
 
 app_name = "desk"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/classify/", views.ticket_classify, name="ticket_classify"),
     path("tickets/<int:pk>/priority/", views.ticket_priority, name="ticket_priority"),
+    path("tickets/<int:pk>/merge/", relations.merge, name="ticket_merge"),
+    path("tickets/<int:pk>/links/", relations.link, name="ticket_link"),
+    path("tickets/<int:pk>/links/<int:link_id>/remove/", relations.unlink,
+         name="ticket_unlink"),
     path("tickets/<int:pk>/prerequisites/", views.ticket_prerequisites,
          name="ticket_prerequisites"),
     path("tickets/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),

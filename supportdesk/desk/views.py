@@ -38,7 +38,7 @@ from supportdesk.customers.selectors import customer_search
 from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, next_statuses
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets import services as ticket_services
-from supportdesk.tickets.models import Ticket, TicketPause
+from supportdesk.tickets.models import Ticket, TicketLink, TicketPause
 from supportdesk.tickets.services._common import BODY_MAX
 from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
 from supportdesk.worklog.services.agreements import ticket_scope_change
@@ -175,6 +175,10 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "sla": sla,
         "resolution": resolution,
         "priorities": Priority.choices,
+        "links": ticket_selectors.ticket_links(ticket=ticket),
+        "link_kinds": TicketLink.Kind.choices,
+        "merge_target": forms.get("merge_target", ""),
+        "link_other": forms.get("link_other", ""),
         "conversation": ticket_selectors.message_list_for_user(ticket=ticket, user=user),
         "attachments": ticket_selectors.attachment_list_for_user(ticket=ticket, user=user),
         "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),

@@ -50,6 +50,7 @@ from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
 from supportdesk.tickets.services.attachments import attachment_add
 from supportdesk.tickets.services.lifecycle import ticket_create, ticket_reply
+from supportdesk.tickets.services.relations import ticket_follow_merges
 
 from . import models as m
 from .models import InboundMessage
@@ -206,7 +207,9 @@ def _file(row: InboundMessage, parsed: ParsedMail, *, now: datetime) -> None:
     notes: list[str] = []
     ticket = None
     if valid_ids:
-        ticket = Ticket.objects.filter(pk=valid_ids[0]).select_related("customer").first()
+        # A reply to a merged duplicate goes to the request it was merged into.
+        ticket = ticket_follow_merges(
+            Ticket.objects.filter(pk=valid_ids[0]).select_related("customer").first())
         if ticket is None:
             bad_token = True
     if user is None:

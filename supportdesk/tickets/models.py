@@ -149,6 +149,12 @@ class Ticket(TimeStampedModel):
     equipment_ok = models.BooleanField(_("equipment in working order"), null=True, blank=True)
     follows_instructions = models.BooleanField(_("instructions followed"), null=True, blank=True)
     no_third_party = models.BooleanField(_("no third-party interference"), null=True, blank=True)
+    # A duplicate merged into another request: closed, pointing at where its conversation,
+    # work and reply token went (docs/rules.md "Merging duplicates").
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="merged_from", editable=False,
+    )
     # Folded subject + body + customer name for accent-insensitive search.
     search_text = models.TextField(editable=False, default="")
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
@@ -258,6 +264,10 @@ class TicketEvent(models.Model):
         ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
         CATEGORY_CHANGED = "category_changed", _("Scope classification changed")
         PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        MERGED_INTO = "merged_into", _("Merged into another request")
+        MERGED_FROM = "merged_from", _("Another request merged into this one")
+        LINKED = "linked", _("Linked to another request")
+        UNLINKED = "unlinked", _("Link removed")
         EMERGENCY_ACCEPTED = "emergency_accepted", _("Emergency accepted")
         EMERGENCY_DECLINED = "emergency_declined", _("Emergency declined")
         WORK_LOGGED = "work_logged", _("Work logged")
@@ -284,6 +294,34 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.kind}"
+
+
+class TicketLink(models.Model):
+    """A relation between two requests, shown on both: related, or one caused by the
+    other. Staff only: the portal never shows links."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", _("Related")
+        CAUSED_BY = "caused_by", _("Caused by")
+
+    from_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("relation"), max_length=12, choices=Kind.choices,
+                            default=Kind.RELATED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_ticket", "to_ticket"],
+                                    name="ticket_link_once"),
+            models.CheckConstraint(condition=~Q(from_ticket=F("to_ticket")),
+                                   name="ticket_link_not_to_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} {self.kind} {self.to_ticket_id}"
 
 
 class Message(TimeStampedModel):

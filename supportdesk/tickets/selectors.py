@@ -21,7 +21,7 @@ from supportdesk.common.text import clean_text, fold
 from supportdesk.contracts.selectors import calendar_get_default
 from supportdesk.domain.ticket_status import OPEN_STATUSES
 
-from .models import Attachment, Message, Ticket, TicketEvent, TicketPause
+from .models import Attachment, Message, Ticket, TicketEvent, TicketLink, TicketPause
 from .services.sla import SlaView, resolution_view_for, sla_view_for
 
 STATUS_OPEN = ""  # the default queue: every open request
@@ -328,6 +328,29 @@ def ticket_get_for_user(*, user, ticket_id) -> Ticket:
     if ticket is None:
         raise Http404
     return ticket
+
+
+def ticket_find_by_reference(*, user, text: str) -> Ticket | None:
+    """A request the user may see, from "#000123", "123" or "#123"; None otherwise."""
+    match = _REFERENCE.match(clean_text(text or "").strip())
+    if match is None:
+        return None
+    return _visible_tickets(user).select_related("customer").filter(
+        pk=int(match.group(1))).first()
+
+
+def ticket_links(*, ticket: Ticket) -> list[tuple[TicketLink, Ticket, str]]:
+    """The request's links as ``(link, other request, how this one relates)``: "related",
+    "caused_by" (this one was caused by the other) or "causes"."""
+    rows = []
+    for link in (TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))
+                 .select_related("from_ticket__customer", "to_ticket__customer")
+                 .order_by("created_at", "pk")):
+        outgoing = link.from_ticket_id == ticket.pk
+        other = link.to_ticket if outgoing else link.from_ticket
+        relation = link.kind if link.kind == TicketLink.Kind.RELATED or outgoing else "causes"
+        rows.append((link, other, relation))
+    return rows
 
 
 def message_list_for_user(*, ticket: Ticket, user) -> list[Message]:

@@ -115,3 +115,53 @@ def test_the_dashboard_counts_resolutions_in_time_and_late(business, org_a, tech
     dashboard_refresh()
     stored = dashboard_get().sla["business"][month]
     assert (stored.resolved_met, stored.resolved_breached) == (1, 2)
+
+
+@pytest.mark.django_db
+class TestMergeAndLinkPages:
+    def test_merge_needs_confirmation_and_keeps_what_was_typed(
+            self, business, org_a, technician, tech_client):
+        a, b = new_ticket(org_a, technician), new_ticket(org_a, technician)
+        response = tech_client.post(reverse("desk:ticket_merge", args=[a.pk]),
+                                    {"target": b.reference})
+        assert response.status_code == 400
+        assert f'value="{b.reference}"' in text_of(response)
+        assert Ticket.objects.get(pk=a.pk).merged_into_id is None
+
+    def test_merge_from_the_ticket_page_lands_on_the_target(
+            self, business, org_a, technician, tech_client):
+        a, b = new_ticket(org_a, technician), new_ticket(org_a, technician)
+        response = tech_client.post(reverse("desk:ticket_merge", args=[a.pk]),
+                                    {"target": str(b.pk), "confirm": "1"})
+        assert response.status_code == 303
+        assert response["Location"] == reverse("desk:ticket", args=[b.pk])
+        page = text_of(tech_client.get(reverse("desk:ticket", args=[a.pk])))
+        assert b.reference in page
+        assert Ticket.objects.get(pk=a.pk).merged_into_id == b.pk
+
+    def test_a_merge_into_an_unknown_or_foreign_request_is_refused(
+            self, business, org_a, org_b, technician, tech_client):
+        a = new_ticket(org_a, technician)
+        foreign = new_ticket(org_b, technician)
+        for typed in ("#999999", "abc", str(foreign.pk)):
+            response = tech_client.post(reverse("desk:ticket_merge", args=[a.pk]),
+                                        {"target": typed, "confirm": "1"})
+            assert response.status_code == 400
+        assert Ticket.objects.get(pk=a.pk).merged_into_id is None
+
+    def test_link_shown_on_both_and_removed_only_from_its_requests(
+            self, business, org_a, technician, tech_client):
+        a, b, c = (new_ticket(org_a, technician, subject=s)
+                   for s in ("Πρώτο", "Δεύτερο", "Τρίτο"))
+        response = tech_client.post(reverse("desk:ticket_link", args=[a.pk]),
+                                    {"other": b.reference, "kind": "caused_by"})
+        assert response.status_code == 303
+        assert "Δεύτερο" in text_of(tech_client.get(reverse("desk:ticket", args=[a.pk])))
+        assert "Πρώτο" in text_of(tech_client.get(reverse("desk:ticket", args=[b.pk])))
+        link = a.links_out.get()
+        # Another request's page cannot remove it.
+        assert tech_client.post(reverse("desk:ticket_unlink", args=[c.pk, link.pk])
+                                ).status_code == 404
+        assert tech_client.post(reverse("desk:ticket_unlink", args=[b.pk, link.pk])
+                                ).status_code == 303
+        assert not a.links_out.exists()

@@ -261,9 +261,9 @@ class TestQueryCounts:
                          is_internal=i % 2 == 0)
             attachment_add(ticket=ticket, by=technician,
                            uploaded_file=SimpleUploadedFile(f"f{i}.pdf", PDF))
-        # + the header's running timer and the request's §10 quotes (issue 9), and the
-        # header's unread notifications (issue 10)
-        with django_assert_max_num_queries(25):
+        # + the header's running timer and the request's §10 quotes (issue 9), the
+        # header's unread notifications (issue 10), the request's links (issue 13)
+        with django_assert_max_num_queries(26):
             response = tech_client.get(reverse("desk:ticket", args=[ticket.pk]))
         assert response.status_code == 200
 
