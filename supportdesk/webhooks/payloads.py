@@ -99,7 +99,8 @@ def _reply_added(a: Announcement) -> tuple[dict, dict | None]:
     message: Message = a.subject
     ticket = message.ticket
     author = message.author
-    by_staff = bool(author is not None and author.is_vendor_staff)
+    # By role, not by is_vendor_staff: a reply stays staff's after its author left.
+    by_staff = bool(author is not None and author.role != author.Role.CUSTOMER)
     return ({"ticket": ticket_data(ticket),
              "message": {"id": message.pk, "body": message.body,
                          "author": {"kind": "staff" if by_staff else "customer",

@@ -147,12 +147,21 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _read(response: http.client.HTTPResponse, deadline: float) -> bytes:
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("timed out")
+    return left
+
+
+def _read(sock: socket.socket, response: http.client.HTTPResponse, deadline: float) -> bytes:
     chunks, size = [], 0
-    while size < READ_LIMIT:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the answer took too long")
-        chunk = response.read(min(8192, READ_LIMIT - size))
+    # Once the whole answer is read http.client closes the socket: stop there.
+    while size < READ_LIMIT and not response.isclosed():
+        # Each read may wait only what is left of the one deadline, and returns what has
+        # arrived (read1), so a slow drip of bytes cannot stretch the attempt.
+        sock.settimeout(_remaining(deadline))
+        chunk = response.read1(min(8192, READ_LIMIT - size))
         if not chunk:
             break
         chunks.append(chunk)
@@ -182,20 +191,21 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         connection = None
         try:
             address = _resolve(parts.hostname, port)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("timed out")
             kind = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
-            connection = kind(parts.hostname, port, address=address, timeout=remaining)
+            connection = kind(parts.hostname, port, address=address,
+                              timeout=_remaining(deadline))
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("POST", path, body=body, headers=headers)
+            # Kept: http.client lets go of it once a response says it closes the connection.
+            sock = connection.sock
+            sock.settimeout(_remaining(deadline))
             response = connection.getresponse()
             location = response.getheader("Location")
             if response.status in (307, 308) and location:
-                _read(response, deadline)
+                _read(sock, response, deadline)
                 current = urljoin(current, location)
                 continue
-            data = _read(response, deadline)
+            data = _read(sock, response, deadline)
             excerpt = data.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
             error = ""
             if 300 <= response.status < 400:

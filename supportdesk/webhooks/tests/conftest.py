@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +32,8 @@ class Receiver:
     # Answers to give, in order: (status, body, headers); then 200 "ok".
     script: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
+    delay: float = 0.0   # seconds to wait before answering
+    drip: float = 0.0    # seconds between the bytes of the answer's body
 
     def answer(self, status: int, body: str = "", headers: dict[str, str] | None = None):
         self.script.append((status, body, headers or {}))
@@ -48,13 +51,23 @@ def receiver():
             with lock:
                 state.requests.append(Received(self.path, dict(self.headers.items()), body))
                 status, text, headers = state.script.pop(0) if state.script else (200, "ok", {})
+            time.sleep(state.delay)
             data = text.encode()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not state.drip:
+                self.wfile.write(data)
+                return
+            try:
+                for byte in data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(state.drip)
+            except OSError:
+                pass  # the client gave up, as it should
 
         def log_message(self, *args):
             pass

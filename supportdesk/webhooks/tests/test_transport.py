@@ -3,9 +3,18 @@ connecting, names resolving there, redirects there, and the explicit allow-list.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import re
 import socket
+import ssl
+import threading
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.utils import timezone
 
 from supportdesk.common.exceptions import ApplicationError
@@ -187,3 +196,88 @@ def test_a_refused_target_fails_the_delivery_at_once_without_sending(
     assert receiver.requests == []
     subscription.refresh_from_db()
     assert subscription.consecutive_failures == 1
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_cut_off(receiver, settings):
+    settings.SUPPORTDESK_WEBHOOK_TIMEOUT = 0.5
+    receiver.delay = 2.0
+    outcome = transport.post(receiver.url, BODY, HEADERS)
+    assert not outcome.ok
+    assert "timed out" in outcome.error.lower()
+    assert outcome.duration_ms < 1500
+
+
+def test_a_slow_drip_of_an_answer_cannot_stretch_the_attempt(receiver, settings):
+    settings.SUPPORTDESK_WEBHOOK_TIMEOUT = 0.6
+    receiver.drip = 0.1
+    receiver.answer(200, "x" * 100)  # ten seconds of bytes
+    outcome = transport.post(receiver.url, BODY, HEADERS)
+    assert not outcome.ok
+    assert outcome.duration_ms < 1500
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_https_verifies_the_receivers_certificate(receiver, tmp_path, settings, monkeypatch):
+    # given: the receiver behind TLS with a self-signed certificate, https required
+    settings.SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS = True
+    cert_file, key_file = _self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    front = socket.create_server(("127.0.0.1", 0))
+    tls_port = front.getsockname()[1]
+
+    def relay():  # TLS in front of the plain receiver
+        with front:
+            for _ in range(2):
+                raw, _addr = front.accept()
+                try:
+                    conn = server_context.wrap_socket(raw, server_side=True)
+                except (ssl.SSLError, OSError):
+                    continue
+                with conn, socket.create_connection(("127.0.0.1", port)) as back:
+                    conn.settimeout(2)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    head, _, rest = data.partition(b"\r\n\r\n")
+                    length = int(re.search(rb"content-length: *(\d+)", head, re.I).group(1))
+                    while len(rest) < length:
+                        rest += conn.recv(65536)
+                    back.sendall(head + b"\r\n\r\n" + rest)
+                    while chunk := back.recv(65536):  # the receiver closes after answering
+                        conn.sendall(chunk)
+
+    threading.Thread(target=relay, daemon=True).start()
+    url = f"https://127.0.0.1:{tls_port}/hook"
+    # when / then: an untrusted certificate is a failed attempt, nothing is sent
+    outcome = transport.post(url, BODY, HEADERS)
+    assert not outcome.ok and not outcome.refused
+    assert "CERTIFICATE_VERIFY_FAILED" in outcome.error
+    assert receiver.requests == []
+    # trusted, the same receiver gets the POST (TLS to the checked address, name verified)
+    trusted = ssl.create_default_context(cafile=str(cert_file))
+    monkeypatch.setattr(transport.ssl, "create_default_context", lambda: trusted)
+    outcome = transport.post(url, BODY, HEADERS)
+    assert (outcome.status_code, outcome.ok) == (200, True), outcome
+    assert receiver.requests[0].body == BODY
