@@ -81,8 +81,9 @@ def invalid_input(request, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    # django-ninja's own refusals: a failed CSRF check (403), a body it cannot parse (400)
     code = "csrf_failed" if exc.status_code == 403 else None
-    return error_response(exc.status_code, code, str(exc) if code else None)
+    return error_response(exc.status_code, code, str(exc) or None)
 
 
 api.add_router("/v1/tickets", tickets.router)
