@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from supportdesk.common import retry
@@ -108,7 +110,8 @@ def test_a_rolled_back_change_sends_nothing(receiver, subscribe, config, org_a, 
 
 
 def test_an_error_answer_is_retried_and_both_attempts_are_logged(
-        receiver, subscribe, config, org_a, technician, django_capture_on_commit_callbacks):
+        receiver, subscribe, config, org_a, technician, manager,
+        django_capture_on_commit_callbacks):
     # given: the receiver fails once
     subscription, secret = subscribe(receiver.url, events=[Happening.TICKET_CREATED])
     receiver.answer(500, "database down")
@@ -142,6 +145,11 @@ def test_an_error_answer_is_retried_and_both_attempts_are_logged(
     assert len(receiver.requests) == 2
     subscription.refresh_from_db()
     assert subscription.consecutive_failures == 0
+    # both attempts are in the managers' delivery log
+    client = Client()
+    client.force_login(manager)
+    page = client.get(reverse("webhooks:delivery", args=[delivery.pk])).content.decode()
+    assert ">500<" in page and ">200<" in page and "database down" in page
 
 
 def test_two_workers_never_send_one_delivery_at_once(subscribe, receiver, config, org_a,
