@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.agreements.models import Quote
@@ -12,6 +13,8 @@ from supportdesk.common.choices import Priority
 from supportdesk.common.forms import DateField
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
+
+from .models import CannedReply, Macro
 
 User = get_user_model()
 
@@ -77,6 +80,38 @@ class AssignForm(forms.Form):
             is_active=True, role__in=[User.Role.TECHNICIAN, User.Role.MANAGER]
         ).order_by("first_name", "last_name", "username"),
     )
+
+
+class CannedReplyForm(forms.ModelForm):
+    shared = forms.BooleanField(label=_("Shared with every technician (managers)"),
+                                required=False)
+
+    class Meta:
+        model = CannedReply
+        fields = ["title", "body_el", "body_en"]
+        widgets = {"body_el": forms.Textarea(attrs={"rows": 5}),
+                   "body_en": forms.Textarea(attrs={"rows": 5})}
+
+
+class MacroForm(forms.ModelForm):
+    shared = forms.BooleanField(label=_("Shared with every technician (managers)"),
+                                required=False)
+    status = forms.ChoiceField(label=_("Set the status"), required=False,
+                               choices=[("", _("— keep —")), *Ticket.Status.choices])
+    category = forms.ChoiceField(label=_("Set the scope (§10)"), required=False,
+                                 choices=lambda: [("", _("— keep —")), *category_choices()])
+
+    class Meta:
+        model = Macro
+        fields = ["name", "reply", "status", "category", "assign_to_me", "assignee"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reply"].queryset = CannedReply.objects.filter(
+            Q(owner__isnull=True) | Q(owner=user))
+        self.fields["reply"].empty_label = _("— no reply —")
+        self.fields["assignee"].queryset = AssignForm.base_fields["assignee"].queryset
+        self.fields["assignee"].empty_label = _("— keep —")
 
 
 class PriorityForm(forms.Form):

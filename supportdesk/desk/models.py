@@ -1,4 +1,5 @@
-"""Pre-aggregated monthly figures for the managers' dashboard.
+"""What the staff desk keeps of its own: the dashboard's pre-aggregated monthly figures,
+and the technicians' canned replies and macros.
 
 Aggregating a million requests and five million work entries on every visit is what makes
 peers' dashboards take seconds. Closed months are summed once by ``dashboard_refresh``
@@ -7,10 +8,12 @@ live, bounded to one month of rows. Months never refreshed are summed live too, 
 figures are complete even before the first refresh.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.choices import Channel, Tier
+from supportdesk.tickets.models import Ticket
 
 
 class SlaMonth(models.Model):
@@ -56,3 +59,64 @@ class ChannelMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.channel}"
+
+
+class CannedReply(models.Model):
+    """A reply typed once and used all day, in Greek and English; the contact's language
+    picks the text. Shared (``owner`` empty, kept by managers) or one technician's own.
+    Placeholders such as ``{tier}`` are filled from the request and its contract
+    (``supportdesk.desk.placeholders``)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body_el = models.TextField(_("text in Greek"), max_length=10_000)
+    body_en = models.TextField(_("text in English"), max_length=10_000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("personal to"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="canned_replies",
+        help_text=_("Empty: shared with every technician."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def body_for(self, language: str) -> str:
+        return self.body_en if language == "en" and self.body_en.strip() else self.body_el
+
+
+class Macro(models.Model):
+    """Several steps applied at once, to one request or many: a canned reply sent, a status,
+    a §10 classification and an assignment (each optional)."""
+
+    ASSIGN_ME = "me"
+
+    name = models.CharField(_("name"), max_length=120)
+    reply = models.ForeignKey(CannedReply, verbose_name=_("reply"), on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="macros")
+    status = models.CharField(_("status"), max_length=20, blank=True,
+                              choices=Ticket.Status.choices)
+    category = models.CharField(_("scope (§10)"), max_length=24, blank=True,
+                                choices=Ticket.Category.choices)
+    assign_to_me = models.BooleanField(_("assign to whoever applies it"), default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assign to"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("personal to"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="macros",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

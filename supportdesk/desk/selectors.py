@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from supportdesk.entitlements.selectors import AllowanceLeft, hours_left
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import WorkEntry
 
-from .models import ChannelMonth, SlaMonth
+from .models import CannedReply, ChannelMonth, Macro, SlaMonth
 
 ATHENS = ZoneInfo("Europe/Athens")
 DASHBOARD_MONTHS = 12
@@ -287,3 +287,33 @@ def customer_standing(*, customer: Customer, today: date) -> Standing:
                     allowance=list(left.allowances), bank_minutes=left.bank_minutes,
                     uses_bank=left.uses_bank,
                     hold=billing_selectors.customer_hold_state(customer, today))
+
+
+# ----------------------------------------------------------------------------- replies
+
+
+def canned_replies_for(*, user) -> QuerySet[CannedReply]:
+    """The shared replies and the user's own, by title."""
+    return CannedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+        "title", "pk")
+
+
+def macros_for(*, user) -> QuerySet[Macro]:
+    return (Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+            .select_related("reply", "assignee").order_by("name", "pk"))
+
+
+def canned_reply_get_for(*, user, reply_id) -> CannedReply | None:
+    try:
+        pk = int(reply_id)
+    except (TypeError, ValueError):
+        return None
+    return canned_replies_for(user=user).filter(pk=pk).first()
+
+
+def macro_get_for(*, user, macro_id) -> Macro | None:
+    try:
+        pk = int(macro_id)
+    except (TypeError, ValueError):
+        return None
+    return macros_for(user=user).filter(pk=pk).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import quotes, relations, views
+from . import quotes, relations, replies, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("tickets/<int:pk>/classify/", views.ticket_classify, name="ticket_classify"),
     path("tickets/<int:pk>/priority/", views.ticket_priority, name="ticket_priority"),
     path("tickets/<int:pk>/merge/", relations.merge, name="ticket_merge"),
+    path("tickets/<int:pk>/macro/", replies.ticket_macro, name="ticket_macro"),
+    path("replies/", replies.replies, name="replies"),
+    path("replies/new/", replies.reply_save, name="reply_new"),
+    path("replies/<int:pk>/", replies.reply_save, name="reply_edit"),
+    path("replies/<int:pk>/delete/", replies.reply_delete, name="reply_delete"),
+    path("macros/new/", replies.macro_save_view, name="macro_new"),
+    path("macros/<int:pk>/", replies.macro_save_view, name="macro_edit"),
+    path("macros/<int:pk>/delete/", replies.macro_delete_view, name="macro_delete"),
     path("tickets/<int:pk>/links/", relations.link, name="ticket_link"),
     path("tickets/<int:pk>/links/<int:link_id>/remove/", relations.unlink,
          name="ticket_unlink"),

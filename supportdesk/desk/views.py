@@ -57,7 +57,14 @@ from .forms import (
     TicketNewForm,
     category_choices,
 )
-from .selectors import customer_standing, dashboard_get
+from .placeholders import placeholders_render, reply_language
+from .selectors import (
+    canned_replies_for,
+    canned_reply_get_for,
+    customer_standing,
+    dashboard_get,
+    macros_for,
+)
 
 # Multipart overhead allowed on top of the attachment limit before the body is refused
 # unread (a 1 GB upload is turned away without being spooled to disk).
@@ -179,6 +186,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "link_kinds": TicketLink.Kind.choices,
         "merge_target": forms.get("merge_target", ""),
         "link_other": forms.get("link_other", ""),
+        "canned_replies": list(canned_replies_for(user=user).values_list("pk", "title")),
+        "macros": list(macros_for(user=user).select_related(None).values_list("pk", "name")),
         "conversation": ticket_selectors.message_list_for_user(ticket=ticket, user=user),
         "attachments": ticket_selectors.attachment_list_for_user(ticket=ticket, user=user),
         "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),
@@ -239,7 +248,18 @@ def _quote_context(ticket: Ticket, today, forms: dict) -> dict:
 @require_GET
 def ticket(request: HttpRequest, pk: int) -> HttpResponse:
     item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
-    return render(request, "desk/ticket.html", _ticket_context(request, item))
+    context = _ticket_context(request, item)
+    if request.GET.get("canned"):
+        # Insert a canned reply into the reply box, filled for this request in the
+        # contact's language; nothing is sent until the technician presses Send.
+        canned = canned_reply_get_for(user=request.user, reply_id=request.GET["canned"])
+        if canned is not None:
+            language = reply_language(item)
+            rendered = placeholders_render(canned.body_for(language), ticket=item,
+                                           user=request.user, language=language)
+            context.update(reply_body=rendered.text, canned_unknown=rendered.unknown,
+                           canned_chosen=canned.pk)
+    return render(request, "desk/ticket.html", context)
 
 
 def _refused(request: HttpRequest, item: Ticket, message, **forms) -> HttpResponse:

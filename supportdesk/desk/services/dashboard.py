@@ -1,4 +1,4 @@
-"""Writes of the staff desk: refreshing the dashboard's monthly figures.
+"""Refreshing the dashboard's monthly figures.
 
 Run nightly (``desk.tasks.dashboard_refresh_task`` under Celery beat or the in-process
 scheduler, or ``manage.py refresh_dashboard``) and after bulk imports. Each month is
@@ -15,8 +15,8 @@ from django.utils import timezone
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
 
-from .models import ChannelMonth, SlaMonth
-from .selectors import (
+from ..models import ChannelMonth, SlaMonth
+from ..selectors import (
     SLA_FIGURES,
     breach_cutoff,
     channel_month_aggregates,

@@ -1,0 +1,27 @@
+"""Writes of the staff desk. Import from here: ``from supportdesk.desk.services import ...``.
+
+dashboard: refreshing the dashboard's monthly figures
+replies: canned replies and macros, and applying a macro to requests
+"""
+
+from .dashboard import dashboard_refresh
+from .replies import (
+    MACRO_MAX_TICKETS,
+    MacroResult,
+    canned_reply_delete,
+    canned_reply_save,
+    macro_apply,
+    macro_delete,
+    macro_save,
+)
+
+__all__ = [
+    "MACRO_MAX_TICKETS",
+    "MacroResult",
+    "canned_reply_delete",
+    "canned_reply_save",
+    "dashboard_refresh",
+    "macro_apply",
+    "macro_delete",
+    "macro_save",
+]
