@@ -25,8 +25,8 @@ from supportdesk.common.models import IdempotencyKey
 from supportdesk.common.tests.helpers import in_threads
 from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
 from supportdesk.customers.tests.factories import CustomerFactory
+from supportdesk.portal.services import portal_ticket_open
 from supportdesk.tickets.models import Message, Ticket
-from supportdesk.tickets.services import ticket_create
 
 TICKETS = "/api/v1/tickets/"
 
@@ -261,7 +261,7 @@ def test_ten_parallel_posts_with_one_key_make_one_ticket():
     done = [(body, replayed) for status, body, replayed in results if status == 201]
     assert [replayed for _body, replayed in done].count(None) == 1  # one ran, others replayed
     assert all(body["id"] == ticket_id for body, _replayed in done)
-    assert all(body["code"] == "idempotency_key_in_progress"
+    assert all(body["error"]["code"] == "idempotency_key_in_progress"
                for status, body, _replayed in results if status == 409)
     assert IdempotencyKey.objects.count() == 1
     # once the first has committed, every repeat is its answer
@@ -279,12 +279,12 @@ def test_a_repeat_while_the_first_is_still_running_is_409(monkeypatch):
     inside, release = threading.Event(), threading.Event()
 
     def slow_create(**kwargs):
-        ticket = ticket_create(**kwargs)
+        ticket = portal_ticket_open(**kwargs)
         inside.set()
         assert release.wait(30)
         return ticket
 
-    monkeypatch.setattr(tickets_api, "ticket_create", slow_create)
+    monkeypatch.setattr(tickets_api, "portal_ticket_open", slow_create)
     payload = {"subject": "Αργό"}
     first: dict = {}
 
