@@ -5,18 +5,21 @@
   so a rolled-back issue gives its number back.
 * **The run** bills the unbilled work entries and expenses of the period (cut in
   Europe/Athens local time: an entry at 23:30 local on the 31st belongs to that month), one
-  statement per customer, its lines grouped by ticket. Customers are billed in batches of
-  ``BATCH``, one transaction each, with work bounded by set-based SQL, not by the entries:
-  the batch's per-customer locks in one ``SELECT ... FOR UPDATE`` (in customer order, as
-  every run takes them, so runs never deadlock), then its unbilled entries and expenses in
-  one query each (plain values, no model instances); the lines are built in Python without
-  further queries; the billed entries are locked with one ``UPDATE`` by primary key, the
-  statements inserted with ``bulk_create`` as drafts and their lines with one ``COPY``;
-  only then are the batch's numbers taken from the counter in one ``UPDATE`` (its row
-  stays locked until the commit) and the statements issued, with their history. Two runs at
-  once queue on the locks and the second finds nothing left; the UNIQUE constraints on
-  ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning a period bills
-  nothing twice; a failed batch rolls back whole, numbers included.
+  statement per customer, its lines grouped by ticket. Customers are billed in batches, one
+  transaction each, with work bounded by set-based SQL, not by the entries: the batch's
+  per-customer locks in one ``SELECT ... FOR UPDATE`` (in customer order, as every run
+  takes them, so runs never deadlock), its expenses and the §10 checks (few rows); then,
+  on PostgreSQL (``set_based``, ``SQL_BATCH`` customers), the draft statements and one
+  statement that claims the entries (``UPDATE ... RETURNING``) and inserts their lines
+  built in SQL from each entry's stored pricing snapshot, returning the net per VAT rate
+  for the totals; on SQLite (``BATCH`` customers) the entries read in one query as plain
+  values, their lines built in Python (``_work_lines``, the definition both follow), the
+  entries locked with one ``UPDATE`` by primary key and the lines written after the
+  drafts. Only then are the batch's numbers taken from the counter in one ``UPDATE`` (its
+  row stays locked until the commit) and the statements issued, with their history. Two
+  runs at once queue on the locks and the second finds nothing left; the UNIQUE
+  constraints on ``StatementLine.work_entry`` / ``expense`` are the last guard. Rerunning
+  a period bills nothing twice; a failed batch rolls back whole, numbers included.
 * **Corrections** are credit statements that reference the original; an issued statement
   is never edited. Credited entries are released so they can be corrected and billed again.
 * **Out-of-scope work (§10)** is billed only under its request's accepted agreement: its
@@ -58,6 +61,7 @@ from supportdesk.billing.models import (
     StatementLine,
 )
 from supportdesk.billing.selectors import billing_settings, billing_timezone, period_bounds
+from supportdesk.billing.services import set_based
 from supportdesk.common.dates import ensure_dates_in_range
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import ensure_manager
@@ -88,7 +92,17 @@ MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
 
 CHUNK = 500  # customers chosen per candidate query
-BATCH = 50  # customers billed per transaction (bounds memory and how long locks are held)
+# Customers billed per transaction (bounds memory and how long locks are held): fewer where
+# the work lines are built in Python, more where SQL builds them (memory stays flat).
+BATCH = 50
+SQL_BATCH = 250
+# PostgreSQL builds a batch's work lines in SQL (``set_based``); SQLite, or this set to
+# False (the tests comparing the two paths), in Python.
+SET_BASED = True
+
+
+def _in_sql() -> bool:
+    return SET_BASED and connection.vendor == "postgresql"
 
 
 def next_number(*, series: str, year: int, count: int = 1) -> int:
@@ -276,6 +290,13 @@ def _write_run_lines(rows: list[tuple[int, int, _RunLine]]) -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors, \
             cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy:
         copy.write(text.encode())
+
+
+class _Net(NamedTuple):
+    """A statement's net of one VAT rate (what ``_set_totals`` reads of a line)."""
+
+    net_amount: Decimal
+    vat_rate: Decimal
 
 
 @dataclass(slots=True)
@@ -527,20 +548,34 @@ def _lock_entries(entry_ids: list[int], now: datetime) -> int:
 
 def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
                     snapshots: dict[int, dict]) -> list[_CustomerResult]:
-    """Bill a batch of customers (ascending ids) in one transaction, under their locks."""
+    """Bill a batch of customers (ascending ids) in one transaction, under their locks.
+
+    One code path on both databases but for the work lines: on SQLite they are built here
+    from the entries read (``_work_lines``); on PostgreSQL ``set_based`` claims the
+    entries and builds the same lines in SQL, and only the out-of-scope requests' entries
+    (the §10 check) are read. Everything else (holds, agreed amounts, expenses, totals,
+    numbers, history, notifications) is done here for both.
+    """
+    in_sql = _in_sql()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A run is idempotent and re-runnable: it need not wait for each batch's WAL
             # flush. A crash may lose the last few committed batches (all of each or none,
-            # counters included, so numbers stay gapless); rerunning bills them.
+            # counters included, so numbers stay gapless); rerunning bills them. The
+            # batch's statements are few and over a few thousand rows each: compiling them
+            # (JIT) costs more than it saves, and their sorts fit in memory.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         # The per-customer locks (the customers' HourBank rows, created by the caller), in
         # id order as every run takes them; what is read below is read after them.
         list(HourBank.objects.select_for_update().filter(customer_id__in=customer_ids)
              .order_by("customer_id").values_list("pk", flat=True))
-        rows = (_unbilled_entries(ctx).filter(ticket__customer_id__in=customer_ids)
-                .order_by("ticket__customer_id", "ticket_id", "started_at", "id")
+        rows = _unbilled_entries(ctx).filter(ticket__customer_id__in=customer_ids)
+        if in_sql:  # the rest is claimed in SQL below
+            rows = rows.filter(ticket__category__in=Ticket.OUT_OF_SCOPE_CATEGORIES)
+        rows = (rows.order_by("ticket__customer_id", "ticket_id", "started_at", "id")
                 .values_list(*_ENTRY_COLUMNS))
         entries_of = {cid: list(group) for cid, group in groupby(rows, key=lambda r: r[0])}
         expenses_of: dict[int, list] = defaultdict(list)
@@ -552,9 +587,17 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         # §10: out-of-scope work waits for its accepted agreement; fixed amounts due.
         waiting, held_entries = _held_out_of_scope(entries_of, expenses_of)
         agreements_due = _agreements_due(customer_ids, ctx)
+        to_bill: dict[int, int] = {}  # PostgreSQL: entries to bill per customer
+        if in_sql:
+            work = {"customer_ids": customer_ids, "start": ctx.start, "end": ctx.end,
+                    "agreed_earlier": ctx.agreed_earlier,
+                    "allowed": [r[1] for rows_ in entries_of.values() for r in rows_
+                                if r[1] not in held_entries]}
+            to_bill, technician_ids = set_based.work_to_bill(**work)
 
         results: list[_CustomerResult] = []
         billed: list[tuple[Statement, list[_RunLine]]] = []
+        extra: list[tuple] = []  # PostgreSQL: the lines made here, with their sort keys
         entry_ids: list[int] = []
         expense_ids: list[int] = []
         for customer_id in customer_ids:
@@ -572,48 +615,64 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
                 customer_rows = [r for r in customer_rows if r[1] not in held_entries]
                 expenses = [x for x in expenses if x.ticket_id not in waiting]
             due = agreements_due.get(customer_id, [])
-            if not customer_rows and not expenses and not due:
+            if not customer_rows and not expenses and not due and not to_bill.get(customer_id):
                 results.append(_CustomerResult(None, notes))
                 continue
-            by_ticket: dict[int, list] = defaultdict(list)
-            for r in customer_rows:
-                by_ticket[r[2]].append(_EntryRow(
-                    pk=r[1], ticket_id=r[2], ticket_subject=r[3], channel=r[4],
-                    started_at=r[5], ended_at=r[6], duration_minutes=r[7],
-                    out_of_hours_minutes=r[8], is_emergency=r[9],
-                    technician=ctx.technician_name(r[10]), pricing=r[11], net_amount=r[12]))
-            for expense in expenses:
-                by_ticket[expense.ticket_id].append(expense)
-            for quote in due:  # the agreed amount leads its request's lines
-                by_ticket[quote.ticket_id].insert(0, quote)
             lines: list[_RunLine] = []
-            for ticket_id in sorted(by_ticket):
-                for item in by_ticket[ticket_id]:
-                    if isinstance(item, _EntryRow):
-                        lines.extend(_work_lines(item))
-                    elif isinstance(item, Quote):
-                        lines.append(_agreement_line(item, ctx))
-                    else:
-                        lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
+            if in_sql:  # the work lines are in SQL already: only the agreed amounts and
+                # expenses, with the keys that place them among the work lines
+                for quote in due:  # each inserted first (as below): the latest first
+                    line = _agreement_line(quote, ctx)
+                    lines.append(line)
+                    extra.append((customer_id, 0, None, -quote.pk, line))
+                for expense in expenses:
+                    line = _expense_line(expense, ctx.tariff_on(expense.incurred_on))
+                    lines.append(line)
+                    extra.append((customer_id, 2, expense.incurred_on, expense.pk, line))
+            else:
+                by_ticket: dict[int, list] = defaultdict(list)
+                for r in customer_rows:
+                    by_ticket[r[2]].append(_EntryRow(
+                        pk=r[1], ticket_id=r[2], ticket_subject=r[3], channel=r[4],
+                        started_at=r[5], ended_at=r[6], duration_minutes=r[7],
+                        out_of_hours_minutes=r[8], is_emergency=r[9],
+                        technician=ctx.technician_name(r[10]), pricing=r[11],
+                        net_amount=r[12]))
+                for expense in expenses:
+                    by_ticket[expense.ticket_id].append(expense)
+                for quote in due:  # the agreed amount leads its request's lines
+                    by_ticket[quote.ticket_id].insert(0, quote)
+                for ticket_id in sorted(by_ticket):
+                    for item in by_ticket[ticket_id]:
+                        if isinstance(item, _EntryRow):
+                            lines.extend(_work_lines(item))
+                        elif isinstance(item, Quote):
+                            lines.append(_agreement_line(item, ctx))
+                        else:
+                            lines.append(_expense_line(item, ctx.tariff_on(item.incurred_on)))
+                entry_ids.extend(r[1] for r in customer_rows)
             snapshot = snapshots.get(customer_id) or customer_snapshot(
                 Customer.objects.get(pk=customer_id))
             statement = Statement(
                 kind=Statement.Kind.PERIOD, series=ctx.settings.statement_series,
                 customer_id=customer_id, period_start=ctx.period_start,
                 period_end=ctx.period_end, billing_run=ctx.run, **snapshot)
-            _set_totals(statement, lines, now=ctx.now, by=ctx.by, settings=ctx.settings,
-                        tz=ctx.tz)
             statement._history_user = ctx.by
             billed.append((statement, lines))
-            entry_ids.extend(r[1] for r in customer_rows)
             expense_ids.extend(x.pk for x in expenses)
             results.append(_CustomerResult(statement, notes))
         if not billed:
             return results
 
+        if not in_sql:
+            for statement, lines in billed:
+                _set_totals(statement, lines, now=ctx.now, by=ctx.by, settings=ctx.settings,
+                            tz=ctx.tz)
+
         # Lock exactly what is billed (by primary key, still unlocked: a count that does
-        # not match means someone else billed them, and the batch is rolled back).
-        locked = _lock_entries(entry_ids, ctx.now)
+        # not match means someone else billed them, and the batch is rolled back). The
+        # PostgreSQL path claims its entries below, with the same check.
+        locked = _lock_entries(entry_ids, ctx.now) if entry_ids else 0
         locked_expenses = 0
         if expense_ids:
             locked_expenses = Expense.objects.filter(
@@ -630,15 +689,33 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         statuses = [statement.status for statement in statements]
         for statement in statements:
             statement.status = Statement.Status.DRAFT
+            if in_sql:  # totalled once its lines are written (the same year then)
+                statement.year = timezone.localtime(ctx.now, ctx.tz).year
         Statement.objects.bulk_create(statements)
-        rows = [(statement.pk, position, line) for statement, lines in billed
-                for position, line in enumerate(lines, start=1)]
-        _write_run_lines([row for row in rows if row[2].quote_id is None])
-        if agreed := [row for row in rows if row[2].quote_id is not None]:
-            # Few, and the only lines naming a quote: the ORM, not the COPY.
-            StatementLine.objects.bulk_create([
-                StatementLine(statement_id=statement_id, position=position, **line._asdict())
-                for statement_id, position, line in agreed])
+        if in_sql:
+            nets, claimed = set_based.claim_and_write(
+                **work, now=ctx.now, statement_of={s.customer_id: s.pk for s in statements},
+                technicians={i: ctx.technician_name(i) for i in sorted(technician_ids)},
+                extra=extra)
+            if claimed != sum(to_bill.values()):
+                raise RuntimeError("work entries changed during the billing run")
+            # The totals from each VAT rate's net (the sums of the lines: the one totals
+            # function rounds them as it rounds the lines').
+            for statement in statements:
+                _set_totals(statement, [_Net(net, rate) for net, rate
+                                        in nets.get(statement.customer_id, [])],
+                            now=ctx.now, by=ctx.by, settings=ctx.settings, tz=ctx.tz)
+            statuses = [statement.status for statement in statements]
+        else:
+            rows = [(statement.pk, position, line) for statement, lines in billed
+                    for position, line in enumerate(lines, start=1)]
+            _write_run_lines([row for row in rows if row[2].quote_id is None])
+            if agreed := [row for row in rows if row[2].quote_id is not None]:
+                # Few, and the only lines naming a quote: the ORM, not the COPY.
+                StatementLine.objects.bulk_create([
+                    StatementLine(statement_id=statement_id, position=position,
+                                  **line._asdict())
+                    for statement_id, position, line in agreed])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -649,7 +726,10 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         for offset, (statement, status) in enumerate(zip(statements, statuses, strict=True)):
             statement.number = first + offset
             statement.status = status
-        Statement.objects.bulk_update(statements, ["number", "status"])
+        if in_sql:
+            set_based.issue(statements)
+        else:
+            Statement.objects.bulk_update(statements, ["number", "status"])
         Statement.history.bulk_history_create(statements, default_user=ctx.by)
         statements_notify(statements)
         return results
@@ -698,9 +778,10 @@ def billing_run(*, period_start: date, period_end: date, by=None, customer=None,
         def bill(part: list[int], *, in_thread: bool,
                  snapshots: dict = snapshots) -> list[_CustomerResult]:
             try:
-                return [result for i in range(0, len(part), BATCH)
+                size = SQL_BATCH if _in_sql() else BATCH
+                return [result for i in range(0, len(part), size)
                         for result in with_lock_retry(lambda i=i: _bill_customers(
-                            customer_ids=part[i:i + BATCH], ctx=ctx, snapshots=snapshots))]
+                            customer_ids=part[i:i + size], ctx=ctx, snapshots=snapshots))]
             finally:
                 if in_thread:
                     connection.close()
