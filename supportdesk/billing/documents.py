@@ -35,6 +35,7 @@ from django.utils.translation import gettext_noop
 
 from supportdesk.billing.models import Statement, StatementLine, VendorProfile
 from supportdesk.common.choices import Channel
+from supportdesk.common.spreadsheets import CSV_BOM, CSV_DELIMITER, cell_text
 from supportdesk.common.templatetags.supportdesk_format import hours
 from supportdesk.worklog.models import Expense
 
@@ -44,7 +45,6 @@ DEJAVU = FONT_DIR / "DejaVuSans.ttf"
 DEJAVU_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 _LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # "ΔΟΥ Κ' Αθηνών" printed after the label "ΔΟΥ:" read "ΔΟΥ: ΔΟΥ Κ' Αθηνών": the value drops
 # its own "ΔΟΥ" / "Δ.Ο.Υ." before the label is put in front of it.
 _TAX_OFFICE_PREFIX = re.compile(r"^\s*Δ\.?\s?Ο\.?\s?Υ\.?(?=[\s:.\-–]|$)[\s:.\-–]*",
@@ -55,11 +55,6 @@ XLSX_PERCENT = "0%"
 XLSX_DURATION = "[h]:mm"
 XLSX_DATETIME = "dd/mm/yyyy hh:mm"
 XLSX_DATE = "dd/mm/yyyy"
-
-
-def _cell_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _csv_amount(amount: Decimal) -> str:
@@ -163,8 +158,8 @@ def statement_rows(statement: Statement) -> list[StatementRow]:
 
 def _row_texts(row: StatementRow) -> list[str]:
     """A row as CSV text: amounts with a decimal comma, the VAT rate in percent."""
-    return [str(row.position), row.date_text, _cell_text(row.technician), row.reference,
-            _cell_text(row.kind), _cell_text(row.description), row.channel, row.time_text,
+    return [str(row.position), row.date_text, cell_text(row.technician), row.reference,
+            cell_text(row.kind), cell_text(row.description), row.channel, row.time_text,
             _csv_amount(row.vat_rate * 100), _csv_amount(row.net_amount)]
 
 
@@ -180,7 +175,7 @@ def _total_row(label: str, amount) -> list:
 
 def _heading(statement: Statement) -> list[str]:
     return [_("Statement"), statement.display_number, _("Customer"),
-            _cell_text(statement.customer_name), _("Tax number (ΑΦΜ)"),
+            cell_text(statement.customer_name), _("Tax number (ΑΦΜ)"),
             statement.customer_tax_number]
 
 
@@ -267,7 +262,7 @@ def statement_pdf(statement: Statement, *, lang: str | None = None) -> bytes:
 
 def statement_csv(statement: Statement) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(_heading(statement))
     writer.writerow([_(c) for c in ROW_COLUMNS])
     for row in statement_rows(statement):
@@ -275,7 +270,7 @@ def statement_csv(statement: Statement) -> bytes:
     writer.writerow([])
     for label, amount in _totals(statement):
         writer.writerow(_total_row(label, _csv_amount(amount)))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return (CSV_BOM + out.getvalue()).encode("utf-8")
 
 
 _EXPORT_HEADER = (
@@ -298,13 +293,13 @@ def _export_row(s: Statement) -> list:
 def statements_csv(statements) -> bytes:
     """The accountant's list of statements (one row each), for the invoicing provider."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow([_(h) for h in _EXPORT_HEADER])
     for s in statements.select_related("credits").iterator(chunk_size=500):
         row = _export_row(s)
-        writer.writerow([_csv_amount(v) if isinstance(v, Decimal) else _cell_text(v)
+        writer.writerow([_csv_amount(v) if isinstance(v, Decimal) else cell_text(v)
                          for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return (CSV_BOM + out.getvalue()).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -323,7 +318,7 @@ def _xlsx(rows, title, *, widths=()) -> bytes:
         cells = []
         for item in row:
             value, number_format = item if isinstance(item, tuple) else (item, None)
-            cell = WriteOnlyCell(ws, value=_cell_text(value) if isinstance(value, str)
+            cell = WriteOnlyCell(ws, value=cell_text(value) if isinstance(value, str)
                                  else value)
             if number_format:
                 cell.number_format = number_format

@@ -120,3 +120,25 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SavedView(models.Model):
+    """A queue filter kept under a name, personal or shared (managers), shown in the queue's
+    sidebar with its count. ``params`` are the queue's query parameters as the filters
+    parsed them (never raw input)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    params = models.JSONField(_("filters"), default=dict)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("personal to"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="saved_views",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -29,7 +29,7 @@ from supportdesk.entitlements.selectors import AllowanceLeft, hours_left
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import WorkEntry
 
-from .models import CannedReply, ChannelMonth, Macro, SlaMonth
+from .models import CannedReply, ChannelMonth, Macro, SavedView, SlaMonth
 
 ATHENS = ZoneInfo("Europe/Athens")
 DASHBOARD_MONTHS = 12
@@ -317,3 +317,8 @@ def macro_get_for(*, user, macro_id) -> Macro | None:
     except (TypeError, ValueError):
         return None
     return macros_for(user=user).filter(pk=pk).first()
+
+
+def saved_views_for(*, user) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+        "name", "pk")

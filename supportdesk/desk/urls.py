@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import quotes, relations, replies, views
+from . import queue_tools, quotes, relations, replies, views
 
 app_name = "desk"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("views/", queue_tools.view_save, name="view_save"),
+    path("views/<int:pk>/delete/", queue_tools.view_delete, name="view_delete"),
+    path("bulk/", queue_tools.bulk, name="bulk"),
+    path("export.csv", queue_tools.export_csv, name="export_csv"),
+    path("export.xlsx", queue_tools.export_xlsx, name="export_xlsx"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("tickets/<int:pk>/", views.ticket, name="ticket"),

@@ -24,6 +24,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from supportdesk.agreements import selectors as agreement_selectors
@@ -64,6 +65,19 @@ from .selectors import (
     customer_standing,
     dashboard_get,
     macros_for,
+    saved_views_for,
+)
+from .services import MACRO_MAX_TICKETS
+
+#: The list's total is counted up to this many (then shown as "10,000+").
+QUEUE_COUNT_CAP = 10_000
+QUEUE_SORTS = (
+    ("", _lazy("Response due (default)")),
+    ("resolution", _lazy("Resolution due")),
+    ("priority", _lazy("Priority")),
+    ("newest", _lazy("Newest first")),
+    ("oldest", _lazy("Oldest first")),
+    ("activity", _lazy("Last activity")),
 )
 
 # Multipart overhead allowed on top of the attachment limit before the body is refused
@@ -78,6 +92,35 @@ def _form_errors(form) -> str:
 # ----------------------------------------------------------------------------- queue
 
 
+#: The views every technician has in the queue's sidebar, besides the saved ones.
+BUILTIN_VIEWS = (
+    ("mine", _lazy("Mine"), {"assignee": "me"}),
+    ("unassigned", _lazy("Unassigned"), {"assignee": "none"}),
+    ("breaching_today", _lazy("Due by tonight"), {"due": "today"}),
+    ("business_waiting", _lazy("Business, waiting on us"), {"tier": "business",
+                                                            "status": "ours"}),
+)
+
+
+def _queue_sidebar(request: HttpRequest) -> list[dict]:
+    """The built-in and saved views with their counts (one aggregate query for all)."""
+    entries = [{"key": key, "name": name, "params": params, "saved": None}
+               for key, name, params in BUILTIN_VIEWS]
+    for view in saved_views_for(user=request.user):
+        entries.append({"key": f"saved{view.pk}", "name": view.name, "params": view.params,
+                        "saved": view})
+    counts = ticket_selectors.queue_counts(
+        views={e["key"]: ticket_selectors.queue_filters_from(e["params"]) for e in entries},
+        user=request.user)
+    current = {k: v for k, v in request.GET.items()
+               if k not in ("after", "before", "p") and v}
+    for entry in entries:
+        entry["count"] = counts[entry["key"]]
+        entry["url"] = f"?{urlencode(entry['params'])}"
+        entry["active"] = entry["params"] == current
+    return entries
+
+
 @staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -86,7 +129,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         filters=filters, user=request.user, cursor=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    base = {k: v for k, v in request.GET.items() if k not in ("after", "before") and v}
+    base = {k: v for k, v in request.GET.items() if k not in ("after", "before", "p") and v}
+    try:
+        number = max(1, min(int(request.GET.get("p") or 1), 100_000))
+    except ValueError:
+        number = 1
+    if page.is_first:
+        number = 1
+    total = ticket_selectors.queue_total(filters=filters, user=request.user,
+                                         cap=QUEUE_COUNT_CAP)
     context = {
         "page": page,
         "filters": filters,
@@ -94,14 +145,24 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tiers": Tier.choices,
         "priorities": Priority.choices,
         "channels": Ticket.ReceivedVia.choices,
+        "sorts": QUEUE_SORTS,
         "products": Product.objects.filter(is_active=True).only("pk", "name"),
         "technicians": AssignForm().fields["assignee"].queryset.only(
             "pk", "first_name", "last_name", "username"),
-        "next_url": f"?{urlencode({**base, 'after': page.next_cursor})}"
+        "next_url": f"?{urlencode({**base, 'after': page.next_cursor, 'p': number + 1})}"
         if page.next_cursor else None,
-        "prev_url": f"?{urlencode({**base, 'before': page.prev_cursor})}"
+        "prev_url": f"?{urlencode({**base, 'before': page.prev_cursor, 'p': number - 1})}"
         if page.prev_cursor else None,
         "first_url": f"?{urlencode(base)}" if base else "?",
+        "export_query": urlencode(base),
+        "page_number": number,
+        "page_count": -(-min(total, QUEUE_COUNT_CAP) // ticket_selectors.PAGE_SIZE) or 1,
+        "total": total,
+        "total_capped": total > QUEUE_COUNT_CAP,
+        "sidebar": _queue_sidebar(request),
+        "macros": list(macros_for(user=request.user).select_related(None)
+                       .values_list("pk", "name")),
+        "bulk_max": MACRO_MAX_TICKETS,
     }
     return render(request, "desk/queue.html", context)
 

@@ -11,7 +11,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,13 +30,15 @@ from supportdesk.common.choices import Priority, Tier
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.text import clean_text, fold
 from supportdesk.contracts.selectors import calendar_get_default
-from supportdesk.domain.ticket_status import OPEN_STATUSES
+from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, OPEN_STATUSES
 
 from .models import Attachment, Message, Ticket, TicketEvent, TicketLink, TicketPause
 from .services.sla import SlaView, resolution_view_for, sla_view_for
 
 STATUS_OPEN = ""  # the default queue: every open request
 STATUS_ALL = "all"
+STATUS_OURS = "ours"  # open and waiting on us: new or open, not waiting on the customer
+DUE_TODAY = "today"   # a running clock (response or resolution) is due by the end of today
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 PAGE_SIZE = 25
@@ -47,15 +60,24 @@ class QueueFilters:
     channel: str = ""
     q: str = ""
     priority: str = ""
+    sort: str = ""  # "" = the default order (due first for open requests, else newest)
+    due: str = ""
 
     @property
     def is_open_queue(self) -> bool:
-        return self.status == STATUS_OPEN or self.status in OPEN_STATUSES
+        return self.status in (STATUS_OPEN, STATUS_OURS) or self.status in OPEN_STATUSES
 
     @property
     def is_filtered(self) -> bool:
         return any([self.status, self.assignee, self.tier, self.product, self.channel, self.q,
-                    self.priority])
+                    self.priority, self.due])
+
+    def as_params(self) -> dict[str, str]:
+        """The filters as query parameters (what a saved view stores), empty ones left out."""
+        values = {"status": self.status, "assignee": self.assignee, "tier": self.tier,
+                  "product": self.product, "channel": self.channel, "q": self.q,
+                  "priority": self.priority, "sort": self.sort, "due": self.due}
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
 
 def _as_int(value) -> int | None:
@@ -69,7 +91,7 @@ def _as_int(value) -> int | None:
 def queue_filters_from(params) -> QueueFilters:
     """Parse request parameters (a QueryDict or dict) into filters (docs/security.md #24)."""
     status = params.get("status") or ""
-    if status not in (STATUS_ALL, *Ticket.Status.values):
+    if status not in (STATUS_ALL, STATUS_OURS, *Ticket.Status.values):
         status = STATUS_OPEN
     raw_assignee = (params.get("assignee") or "").strip()
     assignee: int | str | None
@@ -89,8 +111,14 @@ def queue_filters_from(params) -> QueueFilters:
         priority = ""
     # NUL and control characters dropped: PostgreSQL refuses NUL in a text parameter.
     q = " ".join(clean_text(params.get("q") or "").split())[:SEARCH_MAX_LENGTH]
+    sort = params.get("sort") or ""
+    if sort not in SORTS:
+        sort = ""
+    due = params.get("due") or ""
+    if due != DUE_TODAY:
+        due = ""
     return QueueFilters(status=status, assignee=assignee, tier=tier, product=product,
-                        channel=channel, q=q, priority=priority)
+                        channel=channel, q=q, priority=priority, sort=sort, due=due)
 
 
 # ----------------------------------------------------------------------------- cursor
@@ -190,31 +218,123 @@ def _search_q(q: str) -> Q:
     return condition
 
 
+def queue_condition(*, filters: QueueFilters, user=None, now: datetime | None = None) -> Q:
+    """The filters as one condition: the queue's queryset and the sidebar's counts (one
+    aggregate for every view) are built from it."""
+    condition = Q()
+    if filters.status in (STATUS_OPEN, STATUS_OURS):
+        # Literally the partial index's predicate, so the planner can use it.
+        condition &= Q(status__in=list(OPEN_STATUSES))
+        if filters.status == STATUS_OURS:
+            condition &= ~Q(status__in=sorted(CLOCK_PAUSED_STATUSES))
+    elif filters.status != STATUS_ALL:
+        condition &= Q(status=filters.status)
+    if filters.assignee == ASSIGNEE_ME:
+        condition &= Q(assignee_id=getattr(user, "pk", None))
+    elif filters.assignee == ASSIGNEE_NONE:
+        condition &= Q(assignee__isnull=True)
+    elif filters.assignee:
+        condition &= Q(assignee_id=filters.assignee)
+    if filters.tier:
+        condition &= Q(tier=filters.tier)
+    if filters.product:
+        condition &= Q(product_id=filters.product)
+    if filters.channel:
+        condition &= Q(received_via=filters.channel)
+    if filters.priority:
+        condition &= Q(priority=filters.priority)
+    if filters.due == DUE_TODAY:
+        end = _end_of_today(now)
+        condition &= (Q(first_response_at__isnull=True, response_due_max_at__lte=end)
+                      | Q(resolved_at__isnull=True, resolution_due_at__lte=end))
+    if filters.q:
+        condition &= _search_q(filters.q)
+    return condition
+
+
+def _end_of_today(now: datetime | None) -> datetime:
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(hour=23, minute=59, second=59, microsecond=999999)
+
+
 def ticket_queue_queryset(*, filters: QueueFilters, user=None) -> QuerySet[Ticket]:
     """The filtered requests, not yet ordered or cut (the page does that)."""
-    qs = Ticket.objects.all()
-    if filters.status == STATUS_OPEN:
-        # Literally the partial index's predicate, so the planner can use it.
-        qs = qs.filter(status__in=list(OPEN_STATUSES))
-    elif filters.status != STATUS_ALL:
-        qs = qs.filter(status=filters.status)
-    if filters.assignee == ASSIGNEE_ME:
-        qs = qs.filter(assignee_id=getattr(user, "pk", None))
-    elif filters.assignee == ASSIGNEE_NONE:
-        qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee:
-        qs = qs.filter(assignee_id=filters.assignee)
-    if filters.tier:
-        qs = qs.filter(tier=filters.tier)
-    if filters.product:
-        qs = qs.filter(product_id=filters.product)
-    if filters.channel:
-        qs = qs.filter(received_via=filters.channel)
-    if filters.priority:
-        qs = qs.filter(priority=filters.priority)
-    if filters.q:
-        qs = qs.filter(_search_q(filters.q))
-    return qs
+    return Ticket.objects.filter(queue_condition(filters=filters, user=user))
+
+
+def queue_counts(*, views: dict[str, QueueFilters], user=None, now: datetime | None = None
+                 ) -> dict[str, int | None]:
+    """How many requests each view holds, in one aggregate over the open requests (the
+    partial index); a view of closed or all requests is not counted (None): counting a
+    million closed requests on every page would cost what the queue saves."""
+    counted = {key: f for key, f in views.items() if f.is_open_queue}
+    result: dict[str, int | None] = dict.fromkeys(views)
+    if counted:
+        aggregates = {f"v{n}": Count("pk", filter=queue_condition(filters=f, user=user, now=now))
+                      for n, f in enumerate(counted.values())}
+        totals = Ticket.objects.filter(status__in=list(OPEN_STATUSES)).aggregate(**aggregates)
+        for n, key in enumerate(counted):
+            result[key] = totals[f"v{n}"]
+    return result
+
+
+def queue_total(*, filters: QueueFilters, user=None, cap: int = 10_000) -> int:
+    """How many requests the list holds, counted up to ``cap`` (shown as "10,000+")."""
+    return ticket_queue_queryset(filters=filters, user=user)[:cap + 1].count()
+
+
+# ----------------------------------------------------------------------------- sorting
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_PRIORITY_RANK = Case(
+    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)),
+    default=Value(len(Priority.values)), output_field=IntegerField())
+
+#: The orders a technician may choose besides the default, each one key (never null) plus
+#: the id, so that keyset pagination holds: ``(key, ascending)``.
+SORTS: dict[str, tuple] = {
+    "resolution": (Coalesce("resolution_due_at", Value(_FAR_FUTURE)), True),
+    "priority": (_PRIORITY_RANK, True),
+    "newest": (F("received_at"), False),
+    "oldest": (F("received_at"), True),
+    "activity": (F("updated_at"), False),
+}
+_SORT_CURSOR = re.compile(r"^s([a-z]{3,12})(-?\d{1,20})_(\d{1,19})$")
+
+
+def _sort_cursor(sort: str, key, pk: int) -> str:
+    value = _epoch_us(key) if isinstance(key, datetime) else int(key)
+    return f"s{sort}{value}_{pk}"
+
+
+def _sort_position(raw: str | None, sort: str):
+    match = _SORT_CURSOR.match(raw or "")
+    if not match or match.group(1) != sort:
+        return None
+    value, pk = int(match.group(2)), int(match.group(3))
+    if sort == "priority":
+        return value, pk
+    try:
+        return _from_epoch_us(value), pk
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _sorted_page_ids(qs: QuerySet, *, sort: str, position, forward: bool, want: int
+                     ) -> tuple[list[int], dict[int, object]]:
+    """``want`` ids in the chosen order from after (or before) ``position``, and their keys."""
+    expression, ascending = SORTS[sort]
+    ascending = ascending == forward
+    rows = qs.annotate(sort_key=expression)
+    if position is not None:
+        key, pk = position
+        if ascending:
+            rows = rows.filter(Q(sort_key__gt=key) | Q(sort_key=key, pk__gt=pk))
+        else:
+            rows = rows.filter(Q(sort_key__lt=key) | Q(sort_key=key, pk__lt=pk))
+    order = [F("sort_key").asc(), "pk"] if ascending else [F("sort_key").desc(), "-pk"]
+    pairs = list(rows.order_by(*order).values_list("pk", "sort_key")[:want])
+    return [pk for pk, _ in pairs], dict(pairs)
 
 
 def _calendar_or_none():
@@ -247,7 +367,16 @@ def ticket_queue(
     # keeps the index order and stops after ``want`` rows whatever it estimates); the rows
     # and their customer/product/technician are then read by primary key.
     ids = qs.values_list("pk", flat=True)
-    if position is None:
+    keys: dict[int, object] = {}
+    if filters.sort:
+        position = _sort_position(cursor, filters.sort)
+        forward = True
+        if position is None and before:
+            position = _sort_position(before, filters.sort)
+            forward = position is None
+        page_ids, keys = _sorted_page_ids(qs, sort=filters.sort, position=position,
+                                          forward=forward, want=want)
+    elif position is None:
         page_ids = list(ids.order_by(*order)[:want])
     elif not open_queue:
         page_ids = list(ids.filter(_after(position, open_queue=False, forward=forward))
@@ -288,13 +417,17 @@ def ticket_queue(
     resolutions = resolution_view_for(tickets, now=now, calendar=calendar) if tickets else {}
     rows = [QueueRow(ticket=t, sla=views[t.pk], resolution=resolutions[t.pk])
             for t in tickets]
+    def encode(ticket: Ticket) -> str:
+        if filters.sort:
+            return _sort_cursor(filters.sort, keys[ticket.pk], ticket.pk)
+        return _encode_cursor(ticket, open_queue=open_queue)
+
     if forward:
-        next_cursor = _encode_cursor(tickets[-1], open_queue=open_queue) if more else None
-        prev_cursor = (_encode_cursor(tickets[0], open_queue=open_queue)
-                       if tickets and position is not None else None)
+        next_cursor = encode(tickets[-1]) if more else None
+        prev_cursor = encode(tickets[0]) if tickets and position is not None else None
     else:
-        next_cursor = _encode_cursor(tickets[-1], open_queue=open_queue) if tickets else None
-        prev_cursor = _encode_cursor(tickets[0], open_queue=open_queue) if more else None
+        next_cursor = encode(tickets[-1]) if tickets else None
+        prev_cursor = encode(tickets[0]) if more else None
     return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor,
                      filters=filters, now=now, is_first=prev_cursor is None)
 

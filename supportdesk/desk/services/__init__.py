@@ -2,6 +2,7 @@
 
 dashboard: refreshing the dashboard's monthly figures
 replies: canned replies and macros, and applying a macro to requests
+saved_views: the queue's saved views
 """
 
 from .dashboard import dashboard_refresh
@@ -14,6 +15,7 @@ from .replies import (
     macro_delete,
     macro_save,
 )
+from .saved_views import saved_view_delete, saved_view_save
 
 __all__ = [
     "MACRO_MAX_TICKETS",
@@ -24,4 +26,6 @@ __all__ = [
     "macro_apply",
     "macro_delete",
     "macro_save",
+    "saved_view_delete",
+    "saved_view_save",
 ]
