@@ -45,6 +45,11 @@ class User(AbstractUser):
             ),
         ]
 
+    def __str__(self) -> str:
+        # People are shown by name everywhere (selects, history, "by ..." lines, the admin);
+        # the username only when no name was given.
+        return self.get_full_name() or self.username
+
     @property
     def is_vendor_staff(self) -> bool:
         return self.is_active and self.role in (self.Role.TECHNICIAN, self.Role.MANAGER)

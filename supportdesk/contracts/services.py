@@ -80,7 +80,7 @@ def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> W
     )
     Closure.objects.bulk_create(
         Closure(calendar=cal, starts_on=date(y, 8, 5), ends_on=date(y, 8, 25),
-                reason="Summer closure (§6)")
+                reason="Θερινή διακοπή (§6)")
         for y in range(first_year, last_year + 1)
     )
     # Bump now (this process) and after commit (other processes may have re-read meanwhile).

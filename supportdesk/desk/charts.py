@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from supportdesk.common.choices import Channel, Tier
 
@@ -146,5 +147,5 @@ def load_chart(data) -> Chart:
                                   css="bar-overdue",
                                   title=f"{name}: {row.overdue} {_('overdue')}"))
         chart.labels.append((label_w - 6, y + row_h - 10, name[:28]))
-    chart.legend = [("bar-load", _("Open")), ("bar-overdue", _("Overdue"))]
+    chart.legend = [("bar-load", pgettext("requests, plural", "Open")), ("bar-overdue", _("Overdue"))]
     return chart

@@ -226,6 +226,8 @@ class Timer(models.Model):
     started_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("timer")
+        verbose_name_plural = _("timers")
         constraints = [
             models.UniqueConstraint(fields=["technician", "ticket"], name="timer_one_per_ticket"),
         ]

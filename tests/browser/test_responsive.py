@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportdesk.accounts.models import User
+from supportdesk.accounts.tests.factories import ManagerFactory
 from supportdesk.agreements.models import Quote
-from supportdesk.billing.models import Statement
+from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.ops.demo import load_demo
-from supportdesk.tickets.models import Ticket
-from supportdesk.worklog.models import Visit, WorkEntry
+from supportdesk.tickets.tests.factories import TicketFactory
 from tests.browser.chromium import ARGS, BROWSER, CHROMIUM
+from tests.demo_pages import customer_pages, staff_pages
 
 SHOTS = Path(os.environ.get("SUPPORTDESK_SCREENSHOTS")
              or Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "responsive")
@@ -57,46 +58,13 @@ SMALL_CONTROLS_JS = """(px) => {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0 || el.closest('.conversation .pre')) continue;
     if (r.height < px - 0.5 || r.width < px - 0.5) {
-      out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ` +
+      const text = el.textContent.trim().slice(0, 30);
+      out.push(`${el.tagName.toLowerCase()}.${el.className} "${text}" ` +
                `${Math.round(r.width)}x${Math.round(r.height)}`);
     }
   }
   return out;
 }"""
-
-
-def _staff_pages(ticket: Ticket, statement: Statement, held_customer_id: int) -> list[str]:
-    pages = [
-        reverse("desk:queue"), reverse("desk:ticket_new"), reverse("desk:ticket", args=[ticket.pk]),
-        reverse("desk:dashboard"), reverse("desk:quote_list"),
-        reverse("worklog:ticket_work", args=[ticket.pk]), reverse("worklog:visit_list"),
-        reverse("worklog:calendar_feed"), reverse("worklog:emergency_create"),
-        reverse("billing:home"), reverse("billing:renewals"),
-        reverse("billing:statement", args=[statement.pk]),
-        reverse("billing:usage", args=[held_customer_id]),
-        reverse("billing:hold", args=[held_customer_id]),
-        reverse("billing:prepaid_sale", args=[held_customer_id]),
-        reverse("notifications:inbox"), reverse("notifications:preferences"),
-        reverse("notifications:outbox"), reverse("accounts:mfa_staff"),
-        reverse("password_change"), reverse("admin:index"),
-        reverse("admin:contracts_tariffversion_changelist"),
-    ]
-    entry = WorkEntry.objects.order_by("pk").first()
-    if entry is not None:
-        pages += [reverse("worklog:entry_detail", args=[entry.pk]),
-                  reverse("worklog:entry_edit", args=[entry.pk])]
-    visit = Visit.objects.filter(status=Visit.Status.SCHEDULED).order_by("pk").first()
-    if visit is not None:
-        pages += [reverse("worklog:visit_edit", args=[visit.pk]),
-                  reverse("worklog:visit_complete", args=[visit.pk])]
-    return pages
-
-
-def _customer_pages(ticket: Ticket) -> list[str]:
-    return [reverse("portal:home"), reverse("portal:ticket_new"),
-            reverse("portal:ticket", args=[ticket.pk]), reverse("portal:releases"),
-            reverse("portal:statements"), reverse("portal:terms"),
-            reverse("notifications:inbox"), reverse("notifications:preferences")]
 
 
 def _session_cookie(user: User, url: str) -> dict:
@@ -143,13 +111,8 @@ def test_every_staff_and_customer_page_fits_a_phone_and_a_desktop(live_server, c
     load_demo(today=timezone.localdate())
     manager = User.objects.get(username="manager")
     shop = User.objects.get(username="shop01")
-    held = User.objects.get(username="shop05").customer
-    ticket = Ticket.objects.filter(status__in=("new", "open")).order_by("pk").first()
-    shop_ticket = Ticket.objects.filter(customer=shop.customer).order_by("-pk").first()
-    statement = Statement.objects.order_by("pk").first()
     assert Quote.objects.exists()
-    runs = [("staff", manager, _staff_pages(ticket, statement, held.pk)),
-            ("customer", shop, _customer_pages(shop_ticket))]
+    runs = [("staff", manager, staff_pages()), ("customer", shop, customer_pages(shop))]
     url = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
@@ -201,9 +164,6 @@ def test_every_staff_and_customer_page_fits_a_phone_and_a_desktop(live_server, c
 def test_phone_layout_queue_cards_ticket_timer_first_and_menu_without_javascript(live_server,
                                                                                   config):
     sync_api = pytest.importorskip("playwright.sync_api")
-    from supportdesk.accounts.tests.factories import ManagerFactory
-    from supportdesk.customers.tests.factories import CustomerFactory
-    from supportdesk.tickets.tests.factories import TicketFactory
 
     # given a request in the queue and a manager signed in
     ticket = TicketFactory(customer=CustomerFactory(name="Κοσμήματα Ωμέγα"),
@@ -226,7 +186,8 @@ def test_phone_layout_queue_cards_ticket_timer_first_and_menu_without_javascript
                 "e => getComputedStyle(e, '::before').content")
             # and on the ticket page the facts come first, then the timer, then the panels
             page.goto(url + reverse("desk:ticket", args=[ticket.pk]))
-            tops = page.evaluate("""() => ['.ticket-facts', '#work-panel', '.sla-box', 'aside .card']
+            tops = page.evaluate("""() =>
+                ['.ticket-facts', '#work-panel', '.sla-box', 'aside .card']
                 .map(s => document.querySelector(s).getBoundingClientRect().top)""")
             assert tops == sorted(tops), tops
             page.screenshot(path=str(SHOTS / "phone-ticket-order.png"), full_page=True)

@@ -59,7 +59,9 @@
         if (mine !== seq) { return; }  // an older answer arriving late
         out.removeAttribute("aria-busy");
         if (data.ok) {
-          show(data.label + " (" + data.rounded_minutes + " min)", false);
+          // The unit comes translated from the page ("(90 λεπ.)"), never English in Greek.
+          var unit = out.getAttribute("data-minutes-unit") || "min";
+          show(data.label + " (" + data.rounded_minutes + " " + unit + ")", false);
         } else {
           var first = "";
           Object.keys(data.errors || {}).some(function (key) {
