@@ -41,7 +41,7 @@ def _checked(*, name: str, url: str, events: Iterable[str]) -> tuple[str, str, l
     if not name:
         raise ApplicationError(NAME_REQUIRED, code="name_required")
     url = (url or "").strip()
-    refusal = transport.url_refusal(url)
+    refusal = transport.url_refusal(url) or transport.literal_address_refusal(url)
     if refusal:
         raise ApplicationError(URL_REFUSED % {"reason": refusal}, code="url_refused")
     chosen = []

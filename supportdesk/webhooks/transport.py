@@ -111,6 +111,17 @@ def url_refusal(url: str) -> str:
     return ""
 
 
+def literal_address_refusal(url: str) -> str:
+    """For the form: a URL whose host is a refused IP address literal is refused at once
+    (names are resolved only when sending, where every connection is checked)."""
+    try:
+        host = urlsplit(url).hostname or ""
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return ""
+    return address_refusal(host)
+
+
 def _resolve(host: str, port: int) -> str:
     """The address to connect to: every address of ``host`` must be allowed (a name with
     one internal address among public ones is refused), then the first one is used."""

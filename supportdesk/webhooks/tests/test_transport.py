@@ -156,6 +156,15 @@ def test_malformed_or_credentialed_urls_are_refused(url, reason):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/", "https://[::1]/x",
+                                 "https://10.0.0.8:8443/hook"])
+def test_an_internal_address_literal_is_refused_when_subscribing(no_allow_list, manager, url):
+    with pytest.raises(ApplicationError) as refused:
+        subscription_create(by=manager, name="ERP", url=url, events=[Happening.TICKET_CREATED])
+    assert refused.value.code == "url_refused"
+
+
+@pytest.mark.django_db
 def test_https_is_required_outside_debug_and_tests(settings, manager):
     settings.SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS = True
     with pytest.raises(ApplicationError) as refused:
@@ -179,9 +188,10 @@ def test_an_unreachable_receiver_is_a_failed_attempt_not_an_error():
 
 @pytest.mark.django_db
 def test_a_refused_target_fails_the_delivery_at_once_without_sending(
-        no_allow_list, receiver, subscribe, ticket_a):
+        receiver, subscribe, ticket_a, settings):
     # given: a subscription to the loopback receiver, loopback no longer allowed
     subscription, _ = subscribe(receiver.url)
+    settings.SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS = []
     deliveries_record(Announcement(event=Happening.TICKET_CREATED,
                                    key=f"ticket.created:{ticket_a.pk}",
                                    customer_id=ticket_a.customer_id, subject=ticket_a))
