@@ -12,9 +12,16 @@ request the API would refuse (401, 403) never reads or claims one; the rest is
 import functools
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.api_idempotency import HEADER, MAX_KEY_LENGTH, idempotent
+
+from .errors import error_response
+
+BODY_TOO_LARGE_FOR_KEY = _("A request with an Idempotency-Key may have a body of at most "
+                           "2 MB; send a larger upload without the key.")
 
 # What the schema says of the header and of the answers it adds (400 and 422 are already
 # documented for every operation; 409 only for the POSTs).
@@ -51,6 +58,15 @@ def idempotent_posts(run: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @functools.wraps(run)
     def checked(request: HttpRequest, **kwargs) -> HttpResponse:
+        if HEADER in request.headers:
+            # The key's fingerprint hashes the raw body; read it now, before the CSRF
+            # check parses a multipart body from the stream (after which the raw body is
+            # gone). Bounded by DATA_UPLOAD_MAX_MEMORY_SIZE: a larger body with a key is a
+            # 413 (send big uploads without one, or smaller).
+            try:
+                request.body  # noqa: B018 - cached on the request for the fingerprint
+            except RequestDataTooBig:
+                return error_response(413, "too_large", BODY_TOO_LARGE_FOR_KEY)
         # Authentication and CSRF first (``run`` repeats them: cheap and side-effect free
         # for the session authentication the API uses; it has no throttles).
         refused = operation._run_checks(request)

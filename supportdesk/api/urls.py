@@ -12,8 +12,9 @@ interactive docs are /api/v1/docs, for staff.
 
 import functools
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
@@ -42,6 +43,7 @@ api.add_decorator(idempotent_posts, mode="view")
 
 # The refusals a service raises for "who you are" rather than "what you asked" are 403.
 FORBIDDEN_CODES = frozenset({"not_staff", "not_manager", "not_allowed"})
+MALFORMED_BODY = _("The request body could not be read (a multipart body needs its boundary).")
 NOT_AUTHENTICATED = _("Authentication required: send Authorization: Bearer <token>, with a "
                       "token that is valid, not revoked and not expired.")
 
@@ -77,6 +79,17 @@ def not_authenticated(request, exc):
 @api.exception_handler(NinjaValidationError)
 def invalid_input(request, exc: NinjaValidationError):
     return error_response(422, "invalid_input", None, validation_fields(exc.errors))
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request, exc):
+    # A multipart body without its boundary (or broken): the client's fault, never a 500.
+    return error_response(400, "malformed_body", MALFORMED_BODY)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    return error_response(413)
 
 
 @api.exception_handler(HttpError)

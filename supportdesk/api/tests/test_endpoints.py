@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from supportdesk.agreements.models import Quote
 from supportdesk.customers.models import Licence
@@ -184,3 +185,21 @@ def test_releases_by_entitlement(world, customer_a, bearer):
     download = client.get(listed[0]["download_url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"PK")
+
+
+def test_an_upload_with_a_key_and_a_session_csrf_token_is_stored_once(world, customer_a):
+    # the CSRF check parses the multipart body: the key's fingerprint must still see it
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer_a)
+    client.get("/accounts/api-tokens/")  # any page with a form sets the CSRF cookie
+    csrf = client.cookies["csrftoken"].value
+    url = f"{TICKETS}{world['a']['ticket'].pk}/attachments"
+
+    def upload():
+        return client.post(url, {"file": SimpleUploadedFile("Δελτίο.pdf", PDF)},
+                           HTTP_X_CSRFTOKEN=csrf, HTTP_IDEMPOTENCY_KEY="up-1")
+
+    first, again = upload(), upload()
+    assert first.status_code == again.status_code == 201, first.content
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert world["a"]["ticket"].attachments.filter(original_name="Δελτίο.pdf").count() == 1
