@@ -360,6 +360,12 @@ def test_readyz_follows_postgresql_and_redis(stack):
         stack.gunicorn("web", port)
         status, body = p.http_json(port, "/readyz")
         assert status == 200 and body["status"] == "ready", body
+        # Static files come from gunicorn itself (WhiteNoise), compressed when asked.
+        css = requests.get(f"http://127.0.0.1:{port}/static/css/app.css", timeout=10,
+                           headers={"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"})
+        assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+        assert css.headers.get("Content-Encoding") == "gzip"
+        assert "max-age" in css.headers["Cache-Control"]
 
         relay.cut()  # PostgreSQL unreachable
         status, body = p.http_json(port, "/readyz")
