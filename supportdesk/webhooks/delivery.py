@@ -85,9 +85,19 @@ def _attempt(row: WebhookDelivery, now: datetime) -> str:
     """Send one claimed row once; returns what became of it."""
     subscription = row.subscription
     attempts = row.attempts + 1
+    # The subscription as it is now: disabled, restricted to another customer since, or no
+    # longer wanting this event, it does not get it (tenancy holds at send time too). The
+    # reason is kept in English like the transport's errors (a log, not a translated label).
+    reason = ""
     if not subscription.is_active:
+        reason = "the subscription is disabled"
+    elif subscription.customer_id is not None and subscription.customer_id != row.customer_id:
+        reason = "the subscription is now for another customer"
+    elif row.event not in subscription.events:
+        reason = "the subscription no longer wants this event"
+    if reason:
         _finish(row, status=WebhookDelivery.Status.SKIPPED, next_attempt_at=None,
-                last_error=gettext("The subscription is disabled."))
+                last_error=reason)
         return "skipped"
     number = (WebhookAttempt.objects.filter(delivery=row).order_by("-number")
               .values_list("number", flat=True).first() or 0) + 1

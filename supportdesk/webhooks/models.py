@@ -65,7 +65,7 @@ class WebhookDelivery(models.Model):
         SENDING = "sending", _("Being sent")
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Not sent (subscription disabled)")
+        SKIPPED = "skipped", _("Not sent (subscription disabled or changed)")
 
     subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE,
                                      related_name="deliveries")

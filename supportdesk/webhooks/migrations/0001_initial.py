@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('customer_id', models.BigIntegerField(blank=True, null=True)),
                 ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
                 ('body', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('succeeded', 'Delivered'), ('failed', 'Failed'), ('skipped', 'Not sent (subscription disabled)')], default='pending', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('succeeded', 'Delivered'), ('failed', 'Failed'), ('skipped', 'Not sent (subscription disabled or changed)')], default='pending', max_length=16, verbose_name='status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
                 ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='last answer')),

@@ -302,3 +302,17 @@ def test_a_subscription_changed_meanwhile_is_read_again_when_sending(
     assert webhooks_deliver()["skipped"] == 1
     assert receiver.requests == []
     assert WebhookSubscription.history.filter(id=subscription.pk).count() == 2
+
+
+def test_a_subscription_restricted_meanwhile_never_gets_the_other_customers_events(
+        receiver, subscribe, config, org_a, org_b, technician, manager):
+    # given: an event of org A recorded for a subscription of every customer
+    subscription, _ = subscribe(receiver.url)
+    _new_ticket(org_a, technician)  # pending (no commit callbacks)
+    # when: the subscription is restricted to org B before it is sent
+    subscription_update(subscription=subscription, by=manager, name="ERP", url=receiver.url,
+                        events=subscription.events, customer=org_b, is_active=True)
+    # then: A's event is not sent to it
+    assert webhooks_deliver()["skipped"] == 1
+    assert receiver.requests == []
+    assert "another customer" in WebhookDelivery.objects.get().last_error
