@@ -250,5 +250,6 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     resolved = yaml.safe_load(result.stdout)
     web = resolved["services"]["web"]["environment"]
-    assert web["DATABASE_URL"] == "postgres://supportdesk:not-a-secret@db:5432/supportdesk"
+    assert web["DATABASE_URL"] == (
+        "postgres://supportdesk:not-a-secret@db:5432/supportdesk?connect_timeout=5")
     assert web["GUNICORN_BIND"] == "0.0.0.0:8000"
