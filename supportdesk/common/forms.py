@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.dates import out_of_range_message
 from supportdesk.domain.dates import in_range
@@ -70,3 +71,32 @@ class AmountField(forms.DecimalField):
             self.validate(parsed)
             self.run_validators(parsed)  # negative, too many decimals or digits
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class LongTextField(forms.CharField):
+    """A long text (a description, a reply) with a limit that is said, never applied silently.
+
+    No ``maxlength`` on the textarea: a browser cuts a longer paste without a word, and the
+    end of what the customer wrote is gone. The limit goes to ``data-max-chars`` instead;
+    ``static/js/counter.js`` counts as one types, says when the text is over and holds the
+    form back, and the server's own ``max_length`` error re-shows the form with the text
+    (also for a body above DATA_UPLOAD_MAX_MEMORY_SIZE: supportdesk.common.oversized)."""
+
+    widget = forms.Textarea
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        if self.max_length is not None:
+            attrs.update(long_text_attrs(self.max_length))
+        return attrs
+
+
+def long_text_attrs(max_chars: int) -> dict:
+    """The counter's attributes (lazy texts: fields are built at import, shown per request)."""
+    return {
+        "data-max-chars": str(max_chars),
+        "data-count-text": _("%(n)s of %(limit)s characters"),
+        "data-over-text": _("%(over)s characters over the limit of %(limit)s: shorten the "
+                            "text or attach it as a file."),
+    }

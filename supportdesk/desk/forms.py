@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
 from supportdesk.common.choices import Priority
-from supportdesk.common.forms import DateField
+from supportdesk.common.forms import DateField, LongTextField
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services._common import BODY_MAX, SUBJECT_MAX
 
@@ -51,8 +51,7 @@ class TicketNewForm(forms.Form):
                                  initial=Priority.NORMAL, required=False)
     contact_name = forms.CharField(label=_("Caller name"), max_length=120, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
-    body = forms.CharField(label=_("Description"), widget=forms.Textarea, max_length=BODY_MAX,
-                           required=False)
+    body = LongTextField(label=_("Description"), max_length=BODY_MAX, required=False)
     received_at = forms.DateTimeField(
         label=_("Received at"), required=False,
         help_text=_("Leave empty for now (a call taken as it happens)."),
@@ -64,7 +63,7 @@ class TicketNewForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea, max_length=BODY_MAX)
+    body = LongTextField(label=_("Message"), max_length=BODY_MAX)
     is_internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"),
                                      required=False)
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportdesk.catalog.models import Product
 from supportdesk.catalog.selectors import licensed_products
+from supportdesk.common.forms import LongTextField
 from supportdesk.tickets.models import Ticket
 
 
@@ -11,7 +12,7 @@ class TicketNewForm(forms.Form):
                                      required=False, empty_label=_("— not about a product —"))
     category = forms.ChoiceField(label=_("Kind of problem"), choices=Ticket.Category.choices)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Description"), widget=forms.Textarea, max_length=20000)
+    body = LongTextField(label=_("Description"), max_length=20000)
     attachment = forms.FileField(label=_("Attachment (optional)"), required=False)
 
     def __init__(self, *args, customer_id: int, **kwargs):
@@ -20,5 +21,5 @@ class TicketNewForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea, max_length=20000)
+    body = LongTextField(label=_("Your reply"), max_length=20000)
     attachment = forms.FileField(label=_("Attachment (optional)"), required=False)

@@ -80,13 +80,17 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 @customer_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+    return _ticket_page(request, ticket, ReplyForm())
+
+
+def _ticket_page(request: HttpRequest, ticket, form: ReplyForm, status: int = 200) -> HttpResponse:
     return render(request, "portal/ticket_detail.html", {
         "ticket": ticket,
         "conversation": message_list_for_user(ticket=ticket, user=request.user),
         "attachments": attachment_list_for_user(ticket=ticket, user=request.user),
         "quotes": quote_list_for_ticket(user=request.user, ticket=ticket),
-        "form": ReplyForm(),
-    })
+        "form": form,
+    }, status=status)
 
 
 @customer_required
@@ -99,15 +103,13 @@ def ticket_reply_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
             portal_ticket_reply(user=request.user, ticket=ticket, body=form.cleaned_data["body"],
                                 attachment=form.cleaned_data["attachment"])
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message)  # also shown where the form is not (closed)
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect("portal:ticket", ticket_id=ticket.pk)
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("portal:ticket", ticket_id=ticket.pk)
+    # Refused: the request again with the reason beside the reply, and the reply as typed
+    # (never cut, never lost; issue 14).
+    return _ticket_page(request, ticket, form, status=400)
 
 
 @customer_required

@@ -173,12 +173,13 @@ def test_reply_to_a_request_waiting_on_the_customer_reopens_it(own_request, tech
     assert own_request.status == Ticket.Status.OPEN
 
 
-def test_empty_reply_is_a_message_and_saves_nothing(own_request, portal_client):
+def test_empty_reply_is_refused_beside_the_form_and_saves_nothing(own_request, portal_client):
     before = Message.objects.count()
-    response = portal_client.post(f"/portal/requests/{own_request.pk}/reply/",
-                                  {"body": ""}, follow=True)
-    assert response.redirect_chain[-1][0] == f"/portal/requests/{own_request.pk}/"
-    assert "Αυτό το πεδίο είναι απαραίτητο." in _messages(response)
+    response = portal_client.post(f"/portal/requests/{own_request.pk}/reply/", {"body": ""})
+    # the request's page again (issue 14: a refused reply keeps its text), with the reason
+    assert response.status_code == 400
+    assert own_request.subject in response.content.decode()
+    assert "Αυτό το πεδίο είναι απαραίτητο." in response.content.decode()
     assert Message.objects.count() == before
 
 
