@@ -12,19 +12,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from supportdesk.accounts.tests.factories import ManagerFactory
 from supportdesk.common import retry
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.tests.helpers import in_threads
+from supportdesk.customers.tests.factories import CustomerFactory
 from supportdesk.notifications.announcements import Announcement, Happening
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.models import Notification
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services import ticket_create
-from supportdesk.webhooks import signing
+from supportdesk.tickets.tests.factories import TicketFactory
+from supportdesk.webhooks import services, signing
 from supportdesk.webhooks.delivery import webhooks_deliver
 from supportdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from supportdesk.webhooks.services import (
@@ -32,6 +36,7 @@ from supportdesk.webhooks.services import (
     SUBSCRIPTION_DISABLED,
     deliveries_record,
     delivery_redeliver,
+    subscription_create,
     subscription_update,
 )
 
@@ -316,3 +321,33 @@ def test_a_subscription_restricted_meanwhile_never_gets_the_other_customers_even
     assert webhooks_deliver()["skipped"] == 1
     assert receiver.requests == []
     assert "another customer" in WebhookDelivery.objects.get().last_error
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_sweeping_at_once_deliver_each_event_once(receiver, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    # given: three events waiting for one subscription (not sent at their commit here), and
+    # a receiver slow enough that the workers overlap
+    monkeypatch.setattr(services, "deliver_soon", lambda ids: None)
+    manager = ManagerFactory()
+    org = CustomerFactory()
+    subscription, _ = subscription_create(by=manager, name="ERP", url=receiver.url,
+                                          events=[Happening.TICKET_CREATED])
+    for n in range(3):
+        ticket = TicketFactory(customer=org)
+        deliveries_record(Announcement(event=Happening.TICKET_CREATED,
+                                       key=f"ticket.created:{ticket.pk}:{n}",
+                                       customer_id=org.pk, subject=ticket))
+    receiver.delay = 0.2
+    # when
+    results = in_threads(4, lambda i: webhooks_deliver())
+    # then
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r["delivered"] for r in results) == 3
+    assert len(receiver.requests) == 3
+    assert len({r.payload["id"] for r in receiver.requests}) == 3
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert WebhookAttempt.objects.count() == 3
+    assert subscription.deliveries.count() == 3
