@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from supportdesk.accounts.tests.factories import ManagerFactory
 from supportdesk.notifications.announcements import Announcement, Happening
 from supportdesk.webhooks import crypto
 from supportdesk.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -153,3 +154,12 @@ def test_the_pages_are_greek_by_default_and_english_on_request(manager, delivery
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("webhooks:list")).content.decode()
     assert "New subscription" in english
+
+
+def test_the_admin_lists_subscriptions_read_only_with_a_link_to_their_page(delivery):
+    admin_user = ManagerFactory(is_staff=True, is_superuser=True)
+    client = _client(admin_user)
+    page = client.get(reverse("admin:webhooks_webhooksubscription_changelist"))
+    assert page.status_code == 200
+    assert reverse("webhooks:detail", args=[delivery.subscription_id]) in page.content.decode()
+    assert client.get(reverse("admin:webhooks_webhooksubscription_add")).status_code == 403
