@@ -149,7 +149,9 @@ def webhooks_deliver(*, ids: list[int] | None = None, now: datetime | None = Non
         due = due.filter(pk__in=ids)
     counts = {"delivered": 0, "retry": 0, "failed": 0, "skipped": 0}
     for pk in list(due.order_by("pk").values_list("pk", flat=True)[:limit]):
-        if not retry.claim(WebhookDelivery.objects.all(), pk, now):
+        # Claimed at the moment it is taken (a sweep of many slow receivers may run longer
+        # than the stale age: a row claimed late must not look stale at once).
+        if not retry.claim(WebhookDelivery.objects.all(), pk, max(now, timezone.now())):
             continue  # another worker has it
         row = WebhookDelivery.objects.select_related("subscription").get(pk=pk)
         counts[_attempt(row, now)] += 1
