@@ -57,6 +57,13 @@ def required_scopes(method: str, *, billing: bool) -> tuple[str, ...]:
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``; ``billing=True`` on the billing routers."""
 
+    openapi_bearerFormat = "sdk_<43 characters>"
+    openapi_description = (
+        "An API token made under your account at /accounts/api-tokens/ (managers: for "
+        "integration accounts). Scopes: read for GET, write for POST, billing in addition "
+        "for customers, contracts and statements. Revoked, expired or a deactivated or "
+        "moved user: 401.")
+
     def __init__(self, *, billing: bool = False):
         super().__init__()
         self.billing = billing
@@ -82,6 +89,9 @@ class TokenAuth(HttpBearer):
 
 class SessionUserAuth(SessionAuth):
     """The logged-in browser session (CSRF checked on writes by django-ninja)."""
+
+    openapi_description = ("The app's own pages: the session cookie, with the X-CSRFToken "
+                           "header on writes.")
 
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)

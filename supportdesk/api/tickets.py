@@ -109,6 +109,13 @@ def _ticket_out(ticket, *, sla=None) -> dict:
 
 
 class TicketIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"subject": "Η ζυγαριά δεν συνδέεται", "body": "Από σήμερα το πρωί, στο ταμείο 2.",
+         "category": "program_fault", "product_id": 1},
+        {"subject": "Κλήση: δεν τυπώνει αποδείξεις", "customer_id": 1,
+         "received_via": "phone", "priority": "high", "contact_name": "Μαρία"},
+    ]}}
+
     subject: str = Field(..., max_length=200)
     body: str = Field("", max_length=20000)
     category: str = Ticket.Category.PROGRAM_FAULT
@@ -141,11 +148,18 @@ class MessageOut(Schema):
 
 
 class MessageIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"body": "Δοκιμάστε τώρα, παρακαλώ."},
+        {"body": "Ο πελάτης έχει παλιό οδηγό.", "is_internal": True},
+    ]}}
+
     body: str = Field(..., max_length=20000)
     is_internal: bool = False
 
 
 class StatusIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"status": "waiting_customer"}]}}
+
     status: str = Field(..., max_length=20)
 
 
