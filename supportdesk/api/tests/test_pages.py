@@ -90,3 +90,12 @@ def test_only_managers_reach_the_integrations(request, who, config):
 def test_anonymous_visitors_are_sent_to_login():
     response = Client().get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_staff_reach_the_token_page_only_after_the_second_factor(technician, staff_mfa):
+    # a token outlives the session that made it, so making one needs the verified session
+    client = _client(technician)  # password only
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "/accounts/mfa/" in response["Location"]
+    assert client.post(PAGE, {"name": "x", "scopes": ["read"]}).status_code == 302
+    assert not ApiToken.objects.exists()
