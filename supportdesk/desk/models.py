@@ -142,3 +142,22 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TicketPresence(models.Model):
+    """Who has a request open in the desk now, and who is typing a reply: a row per person
+    and request, refreshed by the page every few seconds (``desk/presence.js``), so two
+    technicians do not answer the same customer without knowing. Old rows mean nothing
+    (only the last seconds count) and are swept."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="presence_once"),
+        ]
+        indexes = [models.Index(fields=["ticket", "seen_at"])]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<int:pk>/priority/", views.ticket_priority, name="ticket_priority"),
     path("tickets/<int:pk>/merge/", relations.merge, name="ticket_merge"),
     path("tickets/<int:pk>/macro/", replies.ticket_macro, name="ticket_macro"),
+    path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket_presence"),
     path("replies/", replies.replies, name="replies"),
     path("replies/new/", replies.reply_save, name="reply_new"),
     path("replies/<int:pk>/", replies.reply_save, name="reply_edit"),

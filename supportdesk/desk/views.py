@@ -67,7 +67,7 @@ from .selectors import (
     macros_for,
     saved_views_for,
 )
-from .services import MACRO_MAX_TICKETS
+from .services import MACRO_MAX_TICKETS, presence_beat
 
 #: The list's total is counted up to this many (then shown as "10,000+").
 QUEUE_COUNT_CAP = 10_000
@@ -338,6 +338,28 @@ def _done(request: HttpRequest, item: Ticket, message: str) -> HttpResponse:
     return response
 
 
+def _seen_version(request: HttpRequest) -> int | None:
+    """The version of the request the page was rendered from (the collision guard); a
+    form without one (an old page, a script) is not checked."""
+    try:
+        return int(request.POST.get("seen_version", ""))
+    except ValueError:
+        return None
+
+
+@staff_required
+@require_POST
+def ticket_presence(request: HttpRequest, pk: int) -> JsonResponse:
+    """Heartbeat of an open ticket page: who else is here or typing, and whether the
+    request changed since the page was rendered."""
+    item = ticket_selectors.ticket_get_for_user(user=request.user, ticket_id=pk)
+    others = presence_beat(ticket=item, by=request.user,
+                           typing=request.POST.get("typing") == "1")
+    seen = _seen_version(request)
+    return JsonResponse({"others": others, "version": item.version,
+                         "changed": seen is not None and item.version > seen})
+
+
 @staff_required
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
@@ -348,7 +370,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ticket_services.ticket_reply(ticket=item, body=form.cleaned_data["body"],
                                      is_internal=form.cleaned_data["is_internal"],
-                                     by=request.user)
+                                     by=request.user, seen_version=_seen_version(request))
     except ApplicationError as exc:
         return _refused(request, item, exc.message, reply_form=form)
     return _done(request, item, _("Internal note added.") if form.cleaned_data["is_internal"]
@@ -364,7 +386,8 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, item, _("Choose a valid status."))
     try:
         ticket_services.ticket_change_status(ticket=item, status=form.cleaned_data["status"],
-                                             by=request.user)
+                                             by=request.user,
+                                             seen_version=_seen_version(request))
     except ApplicationError as exc:
         return _refused(request, item, exc.message)
     return _done(request, item, _("Status changed to “%(status)s”.")

@@ -212,6 +212,12 @@ class Ticket(TimeStampedModel):
         return f"#{self.pk:06d}" if self.pk else "#new"
 
     @property
+    def version(self) -> int:
+        """Changes whenever the request does (a reply, a status, an assignment...): a page
+        that shows an older one is stale (the desk's collision guard)."""
+        return int(self.updated_at.timestamp() * 1_000_000) if self.updated_at else 0
+
+    @property
     def is_out_of_scope(self) -> bool:
         return self.category in self.OUT_OF_SCOPE_CATEGORIES
 

@@ -3,6 +3,7 @@
 dashboard: refreshing the dashboard's monthly figures
 replies: canned replies and macros, and applying a macro to requests
 saved_views: the queue's saved views
+presence: who else has a request open or is typing (the collision warning)
 """
 
 from .dashboard import dashboard_refresh
@@ -15,6 +16,7 @@ from .replies import (
     macro_delete,
     macro_save,
 )
+from .presence import presence_beat
 from .saved_views import saved_view_delete, saved_view_save
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "macro_apply",
     "macro_delete",
     "macro_save",
+    "presence_beat",
     "saved_view_delete",
     "saved_view_save",
 ]

@@ -41,6 +41,7 @@ KNOWN: dict[str, str] = {
     "desk:ticket_link": "staff",
     "desk:ticket_unlink": "staff",
     "desk:ticket_macro": "staff",
+    "desk:ticket_presence": "staff",
     "desk:view_save": "staff",
     "desk:view_delete": "staff",
     "desk:bulk": "staff",

@@ -62,6 +62,8 @@ STATUS_UNCHANGED = _("The request already has this status.")
 STATUS_TRANSITION = _("A request cannot go from “%(from)s” to “%(to)s”.")
 REPLY_ON_CLOSED = _("This request is closed; open a new request instead.")
 NOTE_STAFF_ONLY = _("Only our staff can add internal notes.")
+STALE = _("This request changed since you opened it: read what is new below, then send "
+          "again. Nothing was saved; your text is kept.")
 ASSIGNEE_NOT_STAFF = _("Requests can only be assigned to active staff.")
 ASSIGNEE_UNCHANGED = _("The request is already assigned so.")
 CATEGORY_UNCHANGED = _("The request already has this classification.")
@@ -93,6 +95,12 @@ def _locked(ticket: Ticket) -> Ticket:
     if hasattr(ticket, "_prefetched_objects_cache"):
         ticket._prefetched_objects_cache.pop("pauses", None)
     return ticket
+
+
+def _ensure_fresh(ticket: Ticket, seen_version: int | None) -> None:
+    """Refuse a change made on a page older than the request (the caller holds the lock)."""
+    if seen_version is not None and ticket.version > seen_version:
+        raise ApplicationError(STALE, code="stale")
 
 
 def _save(ticket: Ticket, by) -> None:
@@ -224,8 +232,8 @@ def _resume_resolution_clock(ticket: Ticket, at: datetime) -> None:
     sla.ticket_recompute_resolution_due(ticket)
 
 
-def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | None = None
-                         ) -> Ticket:
+def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | None = None,
+                         seen_version: int | None = None) -> Ticket:
     """Move a request to ``status``. Waiting on the customer pauses the response clock;
     leaving it ends the pause and moves the deadlines by the paused working time
     (docs/rules.md "Waiting on the customer pauses the clock").
@@ -236,6 +244,7 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
         raise ApplicationError(INVALID_STATUS, code="invalid_status")
     with transaction.atomic():
         _locked(ticket)
+        _ensure_fresh(ticket, seen_version)
         old = ticket.status
         if status == old:
             raise ApplicationError(STATUS_UNCHANGED, code="status_unchanged")
@@ -281,7 +290,7 @@ def ticket_change_status(*, ticket: Ticket, status: str, by, now: datetime | Non
 
 
 def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
-                 now: datetime | None = None) -> Message:
+                 now: datetime | None = None, seen_version: int | None = None) -> Message:
     """Add a reply (or a staff-only internal note). The first public staff reply stops the
     response clock; a customer's reply to a request waiting on it reopens it."""
     now = now or timezone.now()
@@ -292,6 +301,7 @@ def ticket_reply(*, ticket: Ticket, body: str, by, is_internal: bool = False,
     body = clean_field(body, field=MESSAGE, max_length=BODY_MAX, required=True)
     with transaction.atomic():
         _locked(ticket)
+        _ensure_fresh(ticket, seen_version)
         if ticket.status == Ticket.Status.CLOSED and not staff:
             raise ApplicationError(REPLY_ON_CLOSED, code="ticket_closed")
         before = ticket.status
