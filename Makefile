@@ -21,7 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 
-## Run the app on SQLite with demo data at http://127.0.0.1:8000
+## Run the app on SQLite with demo data at http://$(HOST):$(PORT) (make run HOST=0.0.0.0 PORT=8080)
+# Links in e-mails point where the desk is served, unless SUPPORTDESK_SITE_URL says otherwise.
+run: export SUPPORTDESK_SITE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_config

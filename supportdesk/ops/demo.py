@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from stdnum.gr import vat
 
 from supportdesk.accounts.models import User
 from supportdesk.agreements.services import quote_issue
 from supportdesk.billing.models import Statement, VendorProfile
+from supportdesk.billing.selectors import customer_hold_state
 from supportdesk.billing.services import (
     billing_run,
     prepaid_purchase_create,
@@ -94,7 +96,8 @@ SUBJECTS = [
 @dataclass
 class DemoResult:
     created: bool
-    logins: list[tuple[str, str, str]]
+    #: (username, password, who, situation): what a visitor needs to pick a login
+    logins: list[tuple[str, str, str, str]]
 
 
 def _afm(n: int) -> str:
@@ -102,17 +105,49 @@ def _afm(n: int) -> str:
     return body + vat.calc_check_digit(body)
 
 
-def demo_logins() -> list[tuple[str, str, str]]:
-    rows = [(u, DEMO_PASSWORD, role.label) for u, _f, _l, role in STAFF]
-    rows += [(f"shop{n:02d}", DEMO_PASSWORD, name) for n, (name, *_rest) in
-             enumerate(SHOPS, start=1)]
+def demo_logins(today: dt.date | None = None) -> list[tuple[str, str, str, str]]:
+    """Each demo login with who it is and the situation worth trying it for: the staff
+    role, and for a shop its tier today, whether it is on support hold (§11) and out of
+    town (§9), read from the database (what the pages will show)."""
+    today = today or timezone.localdate()
+    rows = []
+    for username, first, last, role in STAFF:
+        rows.append((username, DEMO_PASSWORD, f"{first} {last}", str(role.label)))
+    for n, (name, *_rest) in enumerate(SHOPS, start=1):
+        username = f"shop{n:02d}"
+        user = User.objects.filter(username=username).select_related("customer").first()
+        situation = []
+        if user is not None and user.customer is not None:
+            customer = user.customer
+            contract = customer.contracts.filter(starts_on__lte=today,
+                                                 ends_on__gte=today).first()
+            situation.append(contract.get_tier_display() if contract else gettext("Free"))
+            if customer_hold_state(customer.pk, today).is_on_hold:
+                situation.append(gettext("ON SUPPORT HOLD (§11)"))
+            if customer.is_out_of_town:
+                situation.append(gettext("out of town (§9)"))
+        rows.append((username, DEMO_PASSWORD, name, ", ".join(situation)))
     return rows
 
 
-def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
-    """Create the demo company unless it exists; returns the logins to print."""
+def demo_now(calendar, real_now: dt.datetime) -> dt.datetime:
+    """The moment the demo's "today" is told from: now, if it is working time, otherwise
+    the last working minute before now. Loaded at 03:38, the queue reads as if the day had
+    just closed (yesterday 17:59): nothing is received, answered or worked later than the
+    clock on the wall, and the showcase requests arrive in working hours."""
+    moment = real_now.astimezone(ATHENS).replace(second=0, microsecond=0)
+    for _ in range(24 * 21):  # three weeks covers the summer closure
+        if calendar.next_working_moment(moment) == moment:
+            return moment
+        moment = (moment - dt.timedelta(hours=1)).replace(minute=59)
+    return real_now
+
+
+def load_demo(*, today: dt.date, seed: int = 2026, now: dt.datetime | None = None) -> DemoResult:
+    """Create the demo company unless it exists; returns the logins to print. ``now`` (the
+    real clock by default) bounds every demo moment: none is later than it."""
     if User.objects.filter(username="manager").exists():
-        return DemoResult(created=False, logins=demo_logins())
+        return DemoResult(created=False, logins=demo_logins(today))
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     with transaction.atomic():
         _vendor()
@@ -121,9 +156,10 @@ def load_demo(*, today: dt.date, seed: int = 2026) -> DemoResult:
         customers = _customers(rng, products, today)
     manager = staff[0]
     technicians = staff[1:]
-    _history(rng, customers, products, technicians, manager, today)
-    _billing(manager, today)
-    return DemoResult(created=True, logins=demo_logins())
+    real_now = now or timezone.now()
+    _history(rng, customers, products, technicians, manager, today, real_now)
+    _billing(manager, today, real_now)
+    return DemoResult(created=True, logins=demo_logins(today))
 
 
 def _vendor() -> None:
@@ -131,7 +167,7 @@ def _vendor() -> None:
     VendorProfile.objects.update_or_create(pk=1, defaults={
         "name": "Jewelsoft Μονοπρόσωπη Ι.Κ.Ε.", "address": "Λεωφ. Συγγρού 120",
         "city": "Αθήνα", "postal_code": "11741", "tax_number": _afm(99),
-        "tax_office": "ΔΟΥ Κ' Αθηνών", "iban": "GR1601101250000000012300695",
+        "tax_office": "Κ' Αθηνών", "iban": "GR1601101250000000012300695",
         "phone": "2109000000", "email": "support@jewelsoft.example",
     })
 
@@ -169,7 +205,7 @@ def _customers(rng: random.Random, products: list[Product], today: dt.date) -> l
     start = (today.replace(day=1) - dt.timedelta(days=320)).replace(day=1)
     for n, (name, city, postal, out_of_town, km, tier) in enumerate(SHOPS, start=1):
         customer = customer_create(
-            name=name, tax_number=_afm(n), tax_office=f"ΔΟΥ {city}", city=city,
+            name=name, tax_number=_afm(n), tax_office=city, city=city,
             address=f"Οδός Ερμού {n * 3}", postal_code=postal, phone=f"210{n:07d}",
             email=f"shop{n:02d}@example.gr", is_out_of_town=out_of_town, distance_km=km,
         )
@@ -222,10 +258,10 @@ def _backdate(ticket, moments: list[dt.datetime]) -> None:
                                                      updated_at=moments[-1])
 
 
-def _history(rng, customers, products, technicians, manager, today) -> None:
+def _history(rng, customers, products, technicians, manager, today, real_now) -> None:
     calendar = calendar_get_default()
     first_day = today - dt.timedelta(days=365)
-    now = dt.datetime.combine(today, dt.time(12, 0), tzinfo=ATHENS)
+    now = demo_now(calendar, real_now)
     channels = ["phone", "phone", "phone", "remote", "remote", "office", "onsite"]
     for customer in customers:
         if not customer.contracts.exists():
@@ -284,10 +320,10 @@ def _history(rng, customers, products, technicians, manager, today) -> None:
         )
         if n % 2:
             ticket_assign(ticket=ticket, assignee=technicians[n % len(technicians)], by=manager)
-    _showcase(customers, technicians, manager, calendar, now)
+    _showcase(customers, technicians, manager, calendar, now, real_now)
 
 
-def _showcase(customers, technicians, manager, calendar, now) -> None:
+def _showcase(customers, technicians, manager, calendar, now, real_now) -> None:
     """One example of each §-rule a visitor will want to see: an out-of-hours emergency
     (§7), a supervised remote session (§2), an out-of-town visit (§9), an out-of-scope
     request awaiting its quote (§10)."""
@@ -314,10 +350,10 @@ def _showcase(customers, technicians, manager, calendar, now) -> None:
         received_at=now - dt.timedelta(hours=2), now=now,
     )
     start = calendar.next_working_moment(now - dt.timedelta(hours=1))
-    if start + dt.timedelta(minutes=35) > timezone.now():
+    if start + dt.timedelta(minutes=35) > real_now:
         # Work is what was worked (issue 9): loaded before noon, the session is the one
         # that has just ended.
-        start = timezone.now() - dt.timedelta(minutes=40)
+        start = real_now - dt.timedelta(minutes=40)
     remote_session_record(
         ticket=remote_ticket, technician=tech, tool="AnyDesk", session_id="718 442 901",
         started_at=start, ended_at=start + dt.timedelta(minutes=35),
@@ -352,14 +388,15 @@ def _prepaid(customer, manager, day, *, hours: int) -> None:
     prepaid_purchase_create(customer=customer, hours=hours, on=day, by=manager)
 
 
-def _billing(manager, today: dt.date) -> None:
+def _billing(manager, today: dt.date, real_now: dt.datetime) -> None:
     """Bill every finished month; customers pay everything but the last two months, and
     one of them leaves an older statement unpaid, so it is on support hold (§11)."""
     month = (today.replace(day=1) - dt.timedelta(days=365)).replace(day=1)
     this_month = today.replace(day=1)
     while month < this_month:
         next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        issued = dt.datetime.combine(next_month, dt.time(9), tzinfo=ATHENS)
+        # (on the 1st before 09:00 the month's run is the one that has just happened)
+        issued = min(dt.datetime.combine(next_month, dt.time(9), tzinfo=ATHENS), real_now)
         billing_run(period_start=month, period_end=next_month - dt.timedelta(days=1), by=manager,
                     now=issued)
         month = next_month
