@@ -52,7 +52,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = False
 # The heartbeat files of the workers on tmpfs when there is one (a container's overlay disk
 # can stall them long enough to look like a hung worker).
-worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
+# (gunicorn makes its files there with mkstemp: private names, not a shared path.)
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108  # nosec B108
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips
 # Gunicorn sees a request before Django does: keep its limits at gunicorn's defaults but
