@@ -48,9 +48,20 @@ NOT_AUTHENTICATED = _("Authentication required: send Authorization: Bearer <toke
                       "token that is valid, not revoked and not expired.")
 
 
+# The input field a service's refusal is about, for the codes that do not name one
+# themselves (``ApplicationError.extra["field"]``), in the API's field names.
+CODE_FIELDS = {
+    "product_not_licensed": "product_id", "product_unknown": "product_id",
+    "invalid_category": "category", "invalid_channel": "received_via",
+    "invalid_priority": "priority", "invalid_status": "status",
+    "status_unchanged": "status", "status_transition": "status",
+    "assignee_not_staff": "assignee_id", "assignee_unchanged": "assignee_id",
+}
+
+
 @api.exception_handler(ApplicationError)
 def application_error(request, exc: ApplicationError):
-    field = exc.extra.get("field")
+    field = exc.extra.get("field") or CODE_FIELDS.get(exc.code)
     return error_response(403 if exc.code in FORBIDDEN_CODES else 400, exc.code,
                           exc.message, {field: [exc.message]} if field else None)
 

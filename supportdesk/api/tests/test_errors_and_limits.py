@@ -163,3 +163,16 @@ def test_the_count_lives_in_the_shared_cache(world, customer_a, bearer, settings
         # then the count is still there: the next call is refused
         _shape(client.get(TICKETS), 429)
         caches["default"].clear()
+
+
+def test_a_rule_refusal_names_the_field_it_is_about(world, customer_a, technician, bearer):
+    # given a product the customer holds no licence for
+    response = bearer(customer_a).post(TICKETS, json.dumps(
+        {"subject": "x", "product_id": world["b"]["product"].pk}),
+        content_type="application/json")
+    error = _shape(response, 400, "product_not_licensed")
+    assert error["fields"] == {"product_id": [error["message"]]}
+    status = bearer(technician).post(f"{TICKETS}{world['a']['ticket'].pk}/status",
+                                     json.dumps({"status": "nonsense"}),
+                                     content_type="application/json")
+    assert list(_shape(status, 400, "invalid_status")["fields"]) == ["status"]

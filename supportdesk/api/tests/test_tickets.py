@@ -142,8 +142,9 @@ def test_customer_cannot_name_a_product_whose_licence_lapsed(config, org_a, prod
     LicenceFactory(customer=org_a, product=product, is_active=False)
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": product.pk})
     assert response.status_code == 400
-    assert response.json() == {"error": {"message": _el(PRODUCT_NOT_LICENSED),
-                                         "code": "product_not_licensed", "fields": {}}}
+    assert response.json() == {"error": {
+        "message": _el(PRODUCT_NOT_LICENSED), "code": "product_not_licensed",
+        "fields": {"product_id": [_el(PRODUCT_NOT_LICENSED)]}}}
     assert not Ticket.objects.exists()
 
 
@@ -244,7 +245,8 @@ def test_an_inactive_product_is_a_400_with_its_code(config, org_a, as_customer):
     response = _post(as_customer, TICKETS, {"subject": "Θέμα", "product_id": retired.pk})
     assert response.status_code == 400
     assert response.json()["error"] == {"message": _el(PRODUCT_UNKNOWN),
-                                        "code": "product_unknown", "fields": {}}
+                                        "code": "product_unknown",
+                                        "fields": {"product_id": [_el(PRODUCT_UNKNOWN)]}}
     assert not Ticket.objects.exists()
 
 
