@@ -18,5 +18,7 @@ urlpatterns = [
     path("renewals/<int:contract_id>/renew/", views.renew, name="renew"),
     path("customers/<int:customer_id>/usage/", views.usage, name="usage"),
     path("customers/<int:customer_id>/hold/", views.hold, name="hold"),
+    path("customers/<int:customer_id>/hold/<int:override_id>/revoke/", views.hold_revoke,
+         name="hold_revoke"),
     path("customers/<int:customer_id>/prepaid/", views.prepaid_sale, name="prepaid_sale"),
 ]

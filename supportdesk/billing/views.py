@@ -42,6 +42,8 @@ PAID_DONE = _("Statement marked as paid.")
 MARK_DONE = _("ΜΑΡΚ saved.")
 RENEW_DONE = _("Contract renewed until %(ends)s; its fee statement was issued.")
 HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
+HOLD_REVOKED = _("The override until %(until)s was revoked: the support hold applies again "
+                 "while dues are overdue. The revocation was recorded.")
 PREPAID_SOLD = _("%(hours)s prepaid hours credited to %(customer)s; the statement was issued.")
 
 
@@ -289,10 +291,26 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
     return render(request, "billing/hold.html", {
-        "customer": customer, "form": form,
+        "customer": customer, "form": form, "today": today,
         "state": selectors.customer_hold_state(customer, today),
         "overrides": customer.hold_overrides.select_related("created_by")[:20],
     })
+
+
+@manager_required
+@require_POST
+def hold_revoke(request: HttpRequest, customer_id: int, override_id: int) -> HttpResponse:
+    """§11: end a manager's hold override before its date (audited in the override's
+    history: who revoked it, when)."""
+    customer = get_object_or_404(Customer, pk=customer_id)
+    override = get_object_or_404(customer.hold_overrides, pk=override_id)
+    try:
+        row = services.hold_override_revoke(override=override, by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, HOLD_REVOKED % {"until": row.until.strftime("%d/%m/%Y")})
+    return redirect("billing:hold", customer_id=customer.pk)
 
 
 @manager_required

@@ -99,6 +99,7 @@ KNOWN: dict[str, str] = {
     "billing:renew": "staff",
     "billing:usage": "staff",
     "billing:hold": "staff",
+    "billing:hold_revoke": "staff",
     "billing:prepaid_sale": "staff",
 }
 
