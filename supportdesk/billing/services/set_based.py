@@ -41,9 +41,12 @@ from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import WorkEntry
 
 # The entries ``statements._unbilled_entries`` finds for the batch's customers; on an
-# out-of-scope request only those the §10 check let through (``allowed``).
+# out-of-scope request only those the §10 check let through (``allowed``). The requests'
+# ids are given too (``tickets_of``): the planner then reads the entries by the request
+# index, in page order, rather than scanning the table once per batch.
 _TO_BILL = """
     t.id = e.ticket_id AND t.customer_id = ANY(%(customers)s::bigint[])
+    AND e.ticket_id = ANY(%(tickets)s::bigint[])
     AND e.locked_at IS NULL
     AND ((e.started_at >= %(start)s AND e.started_at < %(end)s)
          OR (e.ticket_id = ANY(%(agreed_earlier)s::bigint[]) AND e.started_at < %(start)s))
@@ -152,33 +155,40 @@ ORDER BY 1, 4
 """  # noqa: S608  # nosec B608
 
 
-def _params(*, customer_ids: list[int], start: datetime, end: datetime,
+def tickets_of(customer_ids: list[int]) -> list[int]:
+    """The ids of the customers' requests (read under their locks: no entry can be added
+    to a request made later while they are held)."""
+    return list(Ticket.objects.filter(customer_id__in=customer_ids).order_by("pk")
+                .values_list("pk", flat=True))
+
+
+def _params(*, customer_ids: list[int], tickets: list[int], start: datetime, end: datetime,
             agreed_earlier: list[int], allowed: list[int]) -> dict:
-    return {"customers": customer_ids, "start": start, "end": end,
+    return {"customers": customer_ids, "tickets": tickets, "start": start, "end": end,
             "agreed_earlier": agreed_earlier, "allowed": allowed,
             "out_of_scope": sorted(str(x) for x in Ticket.OUT_OF_SCOPE_CATEGORIES)}
 
 
-def work_to_bill(*, customer_ids: list[int], start: datetime, end: datetime,
-                 agreed_earlier: list[int], allowed: list[int]
+def work_to_bill(*, customer_ids: list[int], tickets: list[int], start: datetime,
+                 end: datetime, agreed_earlier: list[int], allowed: list[int]
                  ) -> tuple[dict[int, int], set[int]]:
     """({customer id: entries to bill}, the ids of their technicians)."""
-    entries, tickets = WorkEntry._meta.db_table, Ticket._meta.db_table
     sql = (f"SELECT t.customer_id, count(*), array_agg(DISTINCT e.technician_id) "  # noqa: S608  # nosec B608
-           f"FROM {entries} AS e, {tickets} AS t WHERE {_TO_BILL} GROUP BY 1")
+           f"FROM {WorkEntry._meta.db_table} AS e, {Ticket._meta.db_table} AS t "
+           f"WHERE {_TO_BILL} GROUP BY 1")
     counts: dict[int, int] = {}
     technicians: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(customer_ids=customer_ids, start=start, end=end,
-                                    agreed_earlier=agreed_earlier, allowed=allowed))
+        cursor.execute(sql, _params(customer_ids=customer_ids, tickets=tickets, start=start,
+                                    end=end, agreed_earlier=agreed_earlier, allowed=allowed))
         for customer_id, count, technician_ids in cursor.fetchall():
             counts[customer_id] = count
             technicians.update(technician_ids)
     return counts, technicians
 
 
-def claim_and_write(*, customer_ids: list[int], start: datetime, end: datetime,
-                    agreed_earlier: list[int], allowed: list[int], now: datetime,
+def claim_and_write(*, customer_ids: list[int], tickets: list[int], start: datetime,
+                    end: datetime, agreed_earlier: list[int], allowed: list[int], now: datetime,
                     statement_of: dict[int, int], technicians: dict[int, str],
                     extra: list[tuple]) -> tuple[dict[int, list[tuple[Decimal, Decimal]]], int]:
     """Claim the entries ``work_to_bill`` counted (``locked_at = now``) and write their
@@ -199,7 +209,7 @@ def claim_and_write(*, customer_ids: list[int], start: datetime, end: datetime,
          "net_amount": str(line.net_amount), "vat_rate": str(line.vat_rate)}
         for customer_id, group, sort_at, sort_id, line in extra], cls=DjangoJSONEncoder)
     customers = list(statement_of)
-    params = _params(customer_ids=customer_ids, start=start, end=end,
+    params = _params(customer_ids=customer_ids, tickets=tickets, start=start, end=end,
                      agreed_earlier=agreed_earlier, allowed=allowed)
     params.update({
         "now": now, "surcharge": StatementLine.Kind.SURCHARGE.value,

@@ -589,7 +589,8 @@ def _bill_customers(*, customer_ids: list[int], ctx: _RunContext,
         agreements_due = _agreements_due(customer_ids, ctx)
         to_bill: dict[int, int] = {}  # PostgreSQL: entries to bill per customer
         if in_sql:
-            work = {"customer_ids": customer_ids, "start": ctx.start, "end": ctx.end,
+            work = {"customer_ids": customer_ids, "tickets": set_based.tickets_of(customer_ids),
+                    "start": ctx.start, "end": ctx.end,
                     "agreed_earlier": ctx.agreed_earlier,
                     "allowed": [r[1] for rows_ in entries_of.values() for r in rows_
                                 if r[1] not in held_entries]}
