@@ -12,22 +12,25 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
+from supportdesk.accounts.models import User
 from supportdesk.billing import selectors as billing_selectors
 from supportdesk.common.choices import Channel, Tier
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.contracts.models import Contract
 from supportdesk.contracts.selectors import (
     calendar_get_default,
     contract_in_force,
 )
-from supportdesk.customers.models import Customer
+from supportdesk.customers.models import Customer, Licence
 from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, OPEN_STATUSES
 from supportdesk.entitlements.selectors import AllowanceLeft, hours_left
 from supportdesk.tickets.models import Ticket
-from supportdesk.worklog.models import WorkEntry
+from supportdesk.worklog.models import Visit, WorkEntry
 
 from .models import CannedReply, ChannelMonth, Macro, SavedView, SlaMonth
 
@@ -322,3 +325,53 @@ def macro_get_for(*, user, macro_id) -> Macro | None:
 def saved_views_for(*, user) -> QuerySet[SavedView]:
     return SavedView.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
         "name", "pk")
+
+
+# ----------------------------------------------------------------------------- customer page
+
+CUSTOMER_PAGE_ROWS = 20
+
+
+@dataclass
+class CustomerPage:
+    """Everything the staff customer page shows, each list bounded."""
+
+    customer: Customer
+    standing: Standing
+    contacts: list
+    licences: list
+    contracts: list
+    open_requests: list
+    recent_requests: list
+    open_count: int
+    statements: list
+    visits: list
+
+
+def customer_page(*, customer_id: int, today: date) -> CustomerPage:
+    """The customer, its people, licences, contracts, balances, requests, statements and
+    visits, in a fixed number of queries whatever the customer's history."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404
+    from_db = Ticket.objects.filter(customer=customer).select_related("assignee")
+    open_qs = from_db.filter(status__in=list(OPEN_STATUSES))
+    return CustomerPage(
+        customer=customer,
+        standing=customer_standing(customer=customer, today=today),
+        contacts=list(User.objects.filter(customer=customer).order_by(
+            "-is_active", "first_name", "last_name", "username")[:CUSTOMER_PAGE_ROWS]),
+        licences=list(Licence.objects.filter(customer=customer).select_related("product")
+                      .order_by("-is_active", "product__name")[:CUSTOMER_PAGE_ROWS]),
+        contracts=list(Contract.objects.filter(customer=customer).order_by("-starts_on")
+                       [:CUSTOMER_PAGE_ROWS]),
+        open_requests=list(open_qs.order_by(F("response_due_at").asc(nulls_last=True), "pk")
+                           [:CUSTOMER_PAGE_ROWS]),
+        recent_requests=list(from_db.exclude(status__in=list(OPEN_STATUSES))
+                             .order_by("-received_at", "-pk")[:10]),
+        open_count=open_qs.count(),
+        statements=list(billing_selectors.statement_list(filters={"customer": customer.pk})
+                        [:CUSTOMER_PAGE_ROWS]),
+        visits=list(Visit.objects.filter(ticket__customer=customer)
+                    .select_related("technician", "ticket").order_by("-starts_at")[:10]),
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.xlsx", queue_tools.export_xlsx, name="export_xlsx"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
+    path("customers/<int:pk>/", views.customer, name="customer"),
     path("tickets/<int:pk>/", views.ticket, name="ticket"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),

@@ -62,6 +62,7 @@ from .placeholders import placeholders_render, reply_language
 from .selectors import (
     canned_replies_for,
     canned_reply_get_for,
+    customer_page,
     customer_standing,
     dashboard_get,
     macros_for,
@@ -214,6 +215,15 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         "chosen_customer": customer,
     }
     return render(request, "desk/ticket_new.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def customer(request: HttpRequest, pk: int) -> HttpResponse:
+    """A customer seen from the desk: people, licences, contract, balances, requests,
+    statements and visits."""
+    data = customer_page(customer_id=pk, today=timezone.localdate())
+    return render(request, "desk/customer.html", {"data": data, "customer": data.customer})
 
 
 @staff_required

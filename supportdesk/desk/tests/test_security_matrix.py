@@ -42,6 +42,7 @@ KNOWN: dict[str, str] = {
     "desk:ticket_unlink": "staff",
     "desk:ticket_macro": "staff",
     "desk:ticket_presence": "staff",
+    "desk:customer": "staff",
     "desk:view_save": "staff",
     "desk:view_delete": "staff",
     "desk:bulk": "staff",
