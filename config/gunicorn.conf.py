@@ -19,12 +19,18 @@ the Dockerfile and the whole-stack test (``tests/stack/``) start the same file.
   (default loopback: Caddy on the same host). On separate hosts, set the proxy's address.
 - The control socket of gunicorn 27 is off unless ``GUNICORN_CONTROL_SOCKET`` names a path
   (its default path in the home directory would be shared by two instances on one host).
+- Metrics of several workers: each worker writes its request counts to
+  ``PROMETHEUS_MULTIPROC_DIR`` (a new private directory per master unless set; emptied when
+  the master starts, a dead worker marked in ``child_exit``) and ``/metrics`` adds them up,
+  whichever worker answers (``supportdesk.ops.metrics``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 
@@ -67,6 +73,29 @@ if _control_socket:
     control_socket = _control_socket
 else:
     control_socket_disable = True
+
+# Set here, in the master, before any worker exists: the workers inherit it and
+# prometheus-client reads it when the app's metrics are created (after the fork: no preload).
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="supportdesk-metrics-")
+else:
+    # A directory of our own from the environment: what an earlier master left is stale.
+    for _stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        _stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """A worker's figures stay counted; its live gauges (none yet) would be dropped."""
+    from prometheus_client import multiprocess  # noqa: PLC0415 - only under gunicorn
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _made_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
 
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "supportdesk-web")
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None

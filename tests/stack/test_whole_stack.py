@@ -356,8 +356,9 @@ def test_readyz_follows_postgresql_and_redis(stack):
     try:
         url = re.sub(r":\d+/", f":{relay.port}/", stack.database_url)
         stack.env["DATABASE_URL"] = url
+        stack.env["SUPPORTDESK_METRICS_TOKEN"] = "stack-metrics-token"
         port = p.free_port()
-        stack.gunicorn("web", port)
+        stack.gunicorn("web", port, workers=2)
         status, body = p.http_json(port, "/readyz")
         assert status == 200 and body["status"] == "ready", body
         # Static files come from gunicorn itself (WhiteNoise), compressed when asked.
@@ -366,6 +367,15 @@ def test_readyz_follows_postgresql_and_redis(stack):
         assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
         assert css.headers.get("Content-Encoding") == "gzip"
         assert "max-age" in css.headers["Cache-Control"]
+        # The request counts of both workers, added up whichever worker answers the scrape.
+        for _ in range(12):
+            assert p.http_ok(port, "/healthz")
+        scrapes = [requests.get(f"http://127.0.0.1:{port}/metrics", timeout=30, headers={
+            "Authorization": "Bearer stack-metrics-token", "X-Forwarded-Proto": "https"})
+            for _ in range(4)]
+        counts = {float(re.search(r'requests_total\{method="GET",route="healthz",'
+                                  r'status="200"\} (\S+)', r.text).group(1)) for r in scrapes}
+        assert len(counts) == 1 and counts.pop() >= 12, [r.text[:300] for r in scrapes]
 
         relay.cut()  # PostgreSQL unreachable
         status, body = p.http_json(port, "/readyz")
