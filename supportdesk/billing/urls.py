@@ -15,6 +15,7 @@ urlpatterns = [
     path("statements/<int:statement_id>/paid/", views.statement_paid, name="paid"),
     path("statements/<int:statement_id>/mark/", views.statement_mark, name="mark"),
     path("renewals/", views.renewals, name="renewals"),
+    path("tariff/", views.tariff_edit, name="tariff"),
     path("renewals/<int:contract_id>/renew/", views.renew, name="renew"),
     path("customers/<int:customer_id>/usage/", views.usage, name="usage"),
     path("customers/<int:customer_id>/hold/", views.hold, name="hold"),

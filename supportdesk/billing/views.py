@@ -6,6 +6,8 @@ Every money form carries a one-time token (``common.idempotency``, docs/security
 a double click, a retry or parallel posts do one thing and the repeat shows the first result.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -32,8 +34,12 @@ from supportdesk.billing.services import contract_renew, prepaid_purchase_create
 from supportdesk.common import idempotency
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
-from supportdesk.contracts.models import Contract
+from supportdesk.contracts import selectors as contract_selectors
+from supportdesk.contracts import services as contract_services
+from supportdesk.contracts import tariff_form
+from supportdesk.contracts.models import Contract, TariffVersion
 from supportdesk.customers.models import Customer
+from supportdesk.domain.pricing import WorkItem, price_work
 
 RUN_DONE = _("Billing run finished: %(issued)s statements issued for %(seen)s customers.")
 RUN_WAITING = _("%(count)s requests wait for an accepted quote (§10) and were not billed.")
@@ -295,6 +301,70 @@ def hold(request: HttpRequest, customer_id: int) -> HttpResponse:
         "state": selectors.customer_hold_state(customer, today),
         "overrides": customer.hold_overrides.select_related("created_by")[:20],
     })
+
+
+TARIFF_SAVED = _("Tariff version %(version)s saved, in force from %(day)s.")
+#: The preview's example: a job priced by the edited tariff before it is saved.
+PREVIEW_MINUTES, PREVIEW_CHANNEL, PREVIEW_TIER = 90, "remote", "basic"
+
+
+@manager_required
+def tariff_edit(request: HttpRequest) -> HttpResponse:
+    """A new tariff version from the one in force, as a form (issue 14): the engine's own
+    loader validates it and a priced example is shown; "Save" adds the version."""
+    today = timezone.localdate()
+    current = contract_selectors.tariff_version_in_force(today)
+    source = tariff_form.tariff_source(current.source_toml)
+    form = tariff_form.TariffForm(request.POST or None, source=source, initial=(
+        None if request.method == "POST" else tariff_form.TariffForm.initial_from(
+            source, effective_from=today + dt.timedelta(days=1))))
+    preview = error = toml = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            toml = tariff_form.to_toml(form.tariff_data(), header=str(_(
+                "Written by the tariff form from %(version)s; edit here or in the form."))
+                % {"version": current.version})
+            tariff, exc = tariff_form.check_tariff(toml)
+            if exc is not None:
+                error = str(exc)
+            else:
+                preview = _tariff_preview(tariff)
+                if "save" in request.POST:
+                    try:
+                        row = contract_services.tariff_version_create(
+                            version=form.cleaned_data["version"],
+                            effective_from=form.cleaned_data["effective_from"],
+                            source_toml=toml, notes=str(_("From the tariff form")))
+                    except ApplicationError as app_exc:
+                        error = str(app_exc.message)
+                    else:
+                        messages.success(request, TARIFF_SAVED % {
+                            "version": row.version,
+                            "day": row.effective_from.strftime("%d/%m/%Y")})
+                        return redirect("billing:tariff")
+                else:
+                    status = 200
+    return render(request, "billing/tariff.html", {
+        "form": form, "current": current, "preview": preview, "error": error, "toml": toml,
+        "versions": TariffVersion.objects.order_by("-effective_from")[:10],
+        "preview_minutes": PREVIEW_MINUTES,
+    }, status=status)
+
+
+def _tariff_preview(tariff) -> dict:
+    """What the example job costs under the edited tariff: a weekday at 11:00, no hours
+    left in the allowance (so the rate shows)."""
+    calendar = contract_selectors.calendar_get_default()
+    start = calendar.next_working_moment(
+        timezone.localtime().replace(hour=11, minute=0, second=0, microsecond=0)
+        + dt.timedelta(days=1))
+    priced = price_work(WorkItem(channel=PREVIEW_CHANNEL, started_at=start,
+                                 minutes=PREVIEW_MINUTES),
+                        tariff=tariff, tier=PREVIEW_TIER, calendar=calendar)
+    return {"net": priced.net_amount, "billed_minutes": priced.billed_minutes,
+            "tier": PREVIEW_TIER.title(), "channel": PREVIEW_CHANNEL}
 
 
 @manager_required

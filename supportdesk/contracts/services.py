@@ -63,7 +63,7 @@ def tariff_seed_default(*, effective_from: date = date(2020, 1, 1)) -> TariffVer
         return existing
     return tariff_version_create(
         version=load_tariff(source).version, effective_from=effective_from, source_toml=source,
-        notes='Jewelsoft default (docs/rules.md "Tariff reading")',
+        notes="Προεπιλογή Jewelsoft (docs/rules.md, η ανάγνωση του τιμοκαταλόγου)",
     )
 
 
