@@ -147,5 +147,6 @@ def load_chart(data) -> Chart:
                                   css="bar-overdue",
                                   title=f"{name}: {row.overdue} {_('overdue')}"))
         chart.labels.append((label_w - 6, y + row_h - 10, name[:28]))
-    chart.legend = [("bar-load", pgettext("requests, plural", "Open")), ("bar-overdue", _("Overdue"))]
+    chart.legend = [("bar-load", pgettext("requests, plural", "Open")),
+                    ("bar-overdue", _("Overdue"))]
     return chart
