@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 from supportdesk.billing.models import Statement, StatementLine
@@ -94,26 +93,32 @@ WITH claimed AS (
            x.l->>'vat_rate' AS vat
     FROM claimed AS c, {_SNAPSHOT_LINES}
 ), groups AS (
-    SELECT id, grp, vat, sum((l->>'amount')::numeric) AS amount, sum({_MINUTES}) AS minutes
+    SELECT id, grp, vat, sum((l->>'amount')::numeric) AS amount, sum({_MINUTES}) AS minutes,
+           sum({_MINUTES}) FILTER (WHERE line_kind = 'included') AS included,
+           sum({_DRAWN}) FILTER (WHERE line_kind = 'allowance') AS allowance,
+           sum({_DRAWN}) FILTER (WHERE line_kind = 'bank') AS bank,
+           sum({_MINUTES}) FILTER (WHERE line_kind = 'billed') AS billed,
+           sum({_MINUTES}) FILTER (WHERE line_kind = 'agreed') AS agreed,
+           max(ord) FILTER (WHERE {_TRUTHY}) AS rate_line
     FROM snapshot_lines GROUP BY id, grp, vat
 ), entry AS (
-    SELECT id,
-           coalesce(sum({_MINUTES}) FILTER (WHERE line_kind = 'included'), 0) AS included,
-           coalesce(sum({_DRAWN}) FILTER (WHERE line_kind = 'allowance'), 0) AS allowance,
-           coalesce(sum({_DRAWN}) FILTER (WHERE line_kind = 'bank'), 0) AS bank,
-           coalesce(sum({_MINUTES}) FILTER (WHERE line_kind = 'billed'), 0) AS billed,
-           coalesce(sum({_MINUTES}) FILTER (WHERE line_kind = 'agreed'), 0) AS agreed,
-           (array_agg(l->'rate_per_hour' ORDER BY ord DESC) FILTER (WHERE {_TRUTHY}))[1]
-               AS rate,
+    -- the entry's own figures, beside each of its groups
+    SELECT g.*, coalesce(sum(included) OVER e, 0) AS entry_included,
+           coalesce(sum(allowance) OVER e, 0) AS entry_allowance,
+           coalesce(sum(bank) OVER e, 0) AS entry_bank,
+           coalesce(sum(billed) OVER e, 0) AS entry_billed,
+           coalesce(sum(agreed) OVER e, 0) AS entry_agreed,
+           max(rate_line) OVER e AS entry_rate_line,
            -- the first (group, VAT rate) in order that is not a surcharge names the entry
-           min((grp || ' ' || vat) COLLATE "C") FILTER (WHERE grp <> 'surcharge') AS names
-    FROM snapshot_lines GROUP BY id
+           min((grp || ' ' || vat) COLLATE "C") FILTER (WHERE grp <> 'surcharge') OVER e
+               AS names
+    FROM groups AS g WINDOW e AS (PARTITION BY id)
 ), work AS (
     SELECT c.customer_id, c.ticket_id, 1 AS sort_group, c.started_at AS sort_at,
            c.id AS sort_id, g.grp AS sort_kind, g.vat AS sort_vat,
            CASE g.grp WHEN 'surcharge' THEN %(surcharge)s WHEN 'flat_fee' THEN %(flat_fee)s
                 ELSE %(work)s END AS kind,
-           CASE WHEN g.grp || ' ' || g.vat = d.names THEN c.id END AS work_entry_id,
+           CASE WHEN g.grp || ' ' || g.vat = g.names THEN c.id END AS work_entry_id,
            NULL::bigint AS expense_id, NULL::bigint AS quote_id,
            left('#' || CASE WHEN c.ticket_id >= 100000 THEN c.ticket_id::text
                             ELSE lpad(c.ticket_id::text, 6, '0') END
@@ -123,14 +128,15 @@ WITH claimed AS (
                'duration', c.duration_minutes, 'out_of_hours', c.out_of_hours_minutes,
                'emergency', c.is_emergency,
                'technician', %(technicians)s::jsonb -> c.technician_id::text,
-               'rate', d.rate, 'tier', c.pricing->'tier', 'included', d.included,
-               'allowance', d.allowance, 'bank', d.bank, 'billed', d.billed,
-               'agreed', d.agreed) AS data,
+               'rate', c.pricing->'lines'->(g.entry_rate_line::int - 1)->'rate_per_hour',
+               'tier', c.pricing->'tier', 'included', g.entry_included,
+               'allowance', g.entry_allowance, 'bank', g.entry_bank,
+               'billed', g.entry_billed, 'agreed', g.entry_agreed) AS data,
            c.channel,
            CASE WHEN g.grp = 'surcharge' THEN c.out_of_hours_minutes ELSE g.minutes END
                AS minutes,
            g.amount AS net_amount, g.vat AS vat_rate
-    FROM claimed AS c JOIN entry AS d ON d.id = c.id JOIN groups AS g ON g.id = c.id
+    FROM claimed AS c JOIN entry AS g ON g.id = c.id
 ), numbered AS (
     SELECT s.statement_id, row_number() OVER (
                PARTITION BY l.customer_id ORDER BY {_LINE_ORDER}) AS position, l.*
@@ -153,6 +159,16 @@ UNION ALL
 SELECT NULL, NULL, NULL, count(*) FROM claimed
 ORDER BY 1, 4
 """  # noqa: S608  # nosec B608
+
+
+def _plain(value):
+    """JSON for the values sent to the database: datetimes whole (to the microsecond, which
+    DjangoJSONEncoder cuts to milliseconds), dates, and amounts as strings."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def tickets_of(customer_ids: list[int]) -> list[int]:
@@ -207,7 +223,7 @@ def claim_and_write(*, customer_ids: list[int], tickets: list[int], start: datet
          "quote_id": line.quote_id, "description": line.description, "data": line.data,
          "channel": line.channel, "minutes": line.minutes,
          "net_amount": str(line.net_amount), "vat_rate": str(line.vat_rate)}
-        for customer_id, group, sort_at, sort_id, line in extra], cls=DjangoJSONEncoder)
+        for customer_id, group, sort_at, sort_id, line in extra], default=_plain)
     customers = list(statement_of)
     params = _params(customer_ids=customer_ids, tickets=tickets, start=start, end=end,
                      agreed_earlier=agreed_earlier, allowed=allowed)
@@ -242,7 +258,7 @@ def issue(statements: list) -> None:
     table = Statement._meta.db_table
     names = [column.split()[0] for column in _ISSUED.split(", ")]
     payload = json.dumps([{"id": s.pk, **{name: getattr(s, name) for name in names}}
-                          for s in statements], cls=DjangoJSONEncoder)
+                          for s in statements], default=_plain)
     sql = f"""
 UPDATE {table} AS s SET {", ".join(f"{name} = r.{name}" for name in names)}
 FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, {_ISSUED})

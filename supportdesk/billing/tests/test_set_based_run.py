@@ -163,7 +163,9 @@ def _sequence(manager):
                     if line.kind in (StatementLine.Kind.AGREEMENT, StatementLine.Kind.WORK)][:1]
         statement_credit(statement=statement, by=manager, reason="Διόρθωση",
                          line_ids=credited, now=at(2026, 11, 3, 9))
-    runs.append(billing_run(**NOV, by=manager, now=at(2026, 12, 1, 9)))
+    # (a moment with microseconds: every date and time is written whole)
+    runs.append(billing_run(**NOV, by=manager,
+                            now=at(2026, 12, 1, 9) + dt.timedelta(microseconds=123457)))
     runs.append(billing_run(**OCT, by=manager, now=at(2026, 12, 1, 10)))
     runs.append(billing_run(**NOV, by=manager, now=at(2026, 12, 1, 11)))
     return runs
