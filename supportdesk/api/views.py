@@ -79,14 +79,17 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("api_tokens:list")
 
 
-def _integration_page(request, *, form, token_form, secret=None, secret_for=None):
+def _integration_page(request, *, form, token_form=None, secret=None, secret_for=None):
     accounts = list(selectors.integration_account_list())
     for account in accounts:
         account.tokens = list(selectors.api_token_list_for_user(user=account.user))
+        # One token form per account, with ids of its own (the bound one where it failed).
+        is_target = secret_for is not None and account.pk == secret_for.pk
+        account.token_form = (token_form if is_target and token_form is not None
+                              else TokenForm(auto_id=f"id_account{account.pk}_%s"))
     return _shown_once(request, "api/integrations.html", {
-        "form": form, "token_form": token_form, "blank_token_form": TokenForm(),
-        "accounts": accounts, "secret": secret,
-        "secret_for": secret_for, "now": timezone.now(),
+        "form": form, "accounts": accounts, "secret": secret, "secret_for": secret_for,
+        "now": timezone.now(),
     })
 
 
@@ -107,7 +110,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Integration account “%(name)s” made: now give it "
                                         "a token.") % {"name": account.user.username})
             return redirect("api_tokens:integrations")
-    return _integration_page(request, form=form, token_form=TokenForm())
+    return _integration_page(request, form=form)
 
 
 @never_cache
@@ -115,7 +118,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def integration_token_create(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.integration_account_get(account_id=account_id)
-    token_form = TokenForm(request.POST)
+    token_form = TokenForm(request.POST, auto_id=f"id_account{account.pk}_%s")
     secret = None
     if token_form.is_valid():
         data = token_form.cleaned_data
@@ -126,6 +129,6 @@ def integration_token_create(request: HttpRequest, account_id: int) -> HttpRespo
         except ApplicationError as exc:
             _add_error(token_form, exc)
         else:
-            token_form = TokenForm()
+            token_form = None
     return _integration_page(request, form=IntegrationForm(), token_form=token_form,
                              secret=secret, secret_for=account)

@@ -8,7 +8,11 @@ import pytest
 from django.test import Client
 
 from supportdesk.api.models import ApiToken, IntegrationAccount
-from supportdesk.api.services import api_token_create, secret_digest
+from supportdesk.api.services import (
+    api_token_create,
+    integration_account_create,
+    secret_digest,
+)
 
 pytestmark = pytest.mark.django_db
 PAGE = "/accounts/api-tokens/"
@@ -99,3 +103,16 @@ def test_staff_reach_the_token_page_only_after_the_second_factor(technician, sta
     assert response.status_code == 302 and "/accounts/mfa/" in response["Location"]
     assert client.post(PAGE, {"name": "x", "scopes": ["read"]}).status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_each_integrations_token_form_has_ids_of_its_own(config, manager, org_a):
+    for name in ("erp-one", "erp-two"):
+        integration_account_create(username=name, customer=org_a, by=manager)
+    html = _client(manager).get(INTEGRATIONS).content.decode()
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    # a refused token form is shown again with its error under its own account
+    account = IntegrationAccount.objects.get(user__username="erp-two")
+    refused = _client(manager).post(f"{INTEGRATIONS}{account.pk}/tokens/", {"name": "x"})
+    assert refused.status_code == 200 and not ApiToken.objects.exists()
+    assert f'id="id_account{account.pk}_name"' in refused.content.decode()
