@@ -59,6 +59,10 @@ class HoldOverrideForm(forms.Form):
     until = DateField(label=_("Until (inclusive)"))
 
 
+class HoldShortenForm(forms.Form):
+    until = DateField(label=_("Shorten until (inclusive)"))
+
+
 class UsageForm(forms.Form):
     period_start = DateField(label=_("From"))
     period_end = DateField(label=_("To"))

@@ -21,5 +21,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/hold/", views.hold, name="hold"),
     path("customers/<int:customer_id>/hold/<int:override_id>/revoke/", views.hold_revoke,
          name="hold_revoke"),
+    path("customers/<int:customer_id>/hold/<int:override_id>/shorten/", views.hold_shorten,
+         name="hold_shorten"),
     path("customers/<int:customer_id>/prepaid/", views.prepaid_sale, name="prepaid_sale"),
 ]

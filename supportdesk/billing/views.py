@@ -24,6 +24,7 @@ from supportdesk.billing.forms import (
     CreditForm,
     ExportForm,
     HoldOverrideForm,
+    HoldShortenForm,
     MarkForm,
     PrepaidSaleForm,
     StatementFilterForm,
@@ -31,6 +32,7 @@ from supportdesk.billing.forms import (
 )
 from supportdesk.billing.models import BillingRun, Statement
 from supportdesk.billing.services import contract_renew, prepaid_purchase_create
+from supportdesk.billing.services.holds import HOLD_OVERRIDE_SHORTEN_BAD_UNTIL
 from supportdesk.common import idempotency
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import manager_required, staff_required
@@ -50,6 +52,7 @@ RENEW_DONE = _("Contract renewed until %(ends)s; its fee statement was issued.")
 HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
 HOLD_REVOKED = _("The override until %(until)s was revoked: the support hold applies again "
                  "while dues are overdue. The revocation was recorded.")
+HOLD_SHORTENED = _("The override now ends on %(until)s. The change was recorded.")
 PREPAID_SOLD = _("%(hours)s prepaid hours credited to %(customer)s; the statement was issued.")
 
 
@@ -380,6 +383,26 @@ def hold_revoke(request: HttpRequest, customer_id: int, override_id: int) -> Htt
         messages.error(request, exc.message)
     else:
         messages.success(request, HOLD_REVOKED % {"until": row.until.strftime("%d/%m/%Y")})
+    return redirect("billing:hold", customer_id=customer.pk)
+
+
+@manager_required
+@require_POST
+def hold_shorten(request: HttpRequest, customer_id: int, override_id: int) -> HttpResponse:
+    """§11: bring an override's end earlier (never later; audited in its history)."""
+    customer = get_object_or_404(Customer, pk=customer_id)
+    override = get_object_or_404(customer.hold_overrides, pk=override_id)
+    form = HoldShortenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, HOLD_OVERRIDE_SHORTEN_BAD_UNTIL)
+        return redirect("billing:hold", customer_id=customer.pk)
+    try:
+        row = services.hold_override_shorten(override=override, by=request.user,
+                                             until=form.cleaned_data["until"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, HOLD_SHORTENED % {"until": row.until.strftime("%d/%m/%Y")})
     return redirect("billing:hold", customer_id=customer.pk)
 
 

@@ -5,7 +5,7 @@ Documents (PDF/CSV/XLSX) live in ``billing.documents`` so that importing a servi
 loads WeasyPrint.
 """
 
-from .holds import hold_override_create, hold_override_revoke
+from .holds import hold_override_create, hold_override_revoke, hold_override_shorten
 from .sales import (
     contract_fee_statement_issue,
     contract_fees_issue_due,
@@ -22,6 +22,7 @@ from .statements import (
 
 __all__ = [
     "billing_run", "contract_fee_statement_issue", "contract_fees_issue_due", "contract_renew",
-    "hold_override_create", "hold_override_revoke", "prepaid_purchase_create",
-    "prepaid_purchase_price", "statement_credit", "statement_mark_paid", "statement_set_mark",
+    "hold_override_create", "hold_override_revoke", "hold_override_shorten",
+    "prepaid_purchase_create", "prepaid_purchase_price", "statement_credit",
+    "statement_mark_paid", "statement_set_mark",
 ]

@@ -20,7 +20,9 @@ HOLD_OVERRIDE_NEEDS_REASON = _("Lifting a support hold needs a reason.")
 HOLD_OVERRIDE_BAD_UNTIL = _("The override must last until today or a later day, at most a year.")
 HOLD_OVERRIDE_ONLY_MANAGERS = _("Only managers lift a support hold.")
 HOLD_OVERRIDE_REVOKED = _("This override was already revoked.")
-
+HOLD_OVERRIDE_SHORTEN_BAD_UNTIL = _("Shorten the override to a day from today up to the day "
+                                    "before its current end; it cannot be lengthened here.")
+HOLD_OVERRIDE_ENDED = _("This override has already ended.")
 
 
 def hold_override_create(*, customer, reason: str, by, until: date,
@@ -49,4 +51,26 @@ def hold_override_revoke(*, override: HoldOverride, by) -> HoldOverride:
         row.revoked_at = timezone.now()
         row._history_user = by
         row.save(update_fields=["revoked_at"])
+    return row
+
+
+def hold_override_shorten(*, override: HoldOverride, by, until: date,
+                          today: date | None = None) -> HoldOverride:
+    """End an override earlier (issue 14): never later, never before today (to end it now,
+    revoke it). Recorded in the override's history: who, when and the former end."""
+    ensure_manager(by, HOLD_OVERRIDE_ONLY_MANAGERS)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        row = HoldOverride.objects.select_for_update().get(pk=override.pk)
+        if row.revoked_at is not None:
+            raise ApplicationError(HOLD_OVERRIDE_REVOKED, code="revoked")
+        if row.until < today:
+            raise ApplicationError(HOLD_OVERRIDE_ENDED, code="ended")
+        if not isinstance(until, date) or until < today or until >= row.until:
+            raise ApplicationError(HOLD_OVERRIDE_SHORTEN_BAD_UNTIL, code="bad_until")
+        former = row.until
+        row.until = until
+        row._history_user = by
+        row._change_reason = f"shortened from {former.isoformat()} to {until.isoformat()}"
+        row.save(update_fields=["until"])
     return row

@@ -101,6 +101,7 @@ KNOWN: dict[str, str] = {
     "billing:usage": "staff",
     "billing:hold": "staff",
     "billing:hold_revoke": "staff",
+    "billing:hold_shorten": "staff",
     "billing:tariff": "staff",
     "billing:prepaid_sale": "staff",
 }
