@@ -42,6 +42,7 @@ from supportdesk.tickets import services as ticket_services
 from supportdesk.tickets.models import Ticket, TicketLink, TicketPause
 from supportdesk.tickets.services._common import BODY_MAX
 from supportdesk.tickets.services.attachments import ATTACHMENT_TOO_LARGE
+from supportdesk.worklog.selectors import ticket_work_panel
 from supportdesk.worklog.services.agreements import ticket_scope_change
 
 from . import charts
@@ -288,6 +289,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "yes_no": YES_NO_UNKNOWN,
         "attachment_limit": settings.SUPPORTDESK_ATTACHMENT_MAX_BYTES,
         "out_of_scope": ticket.is_out_of_scope,
+        # Read once, shown in two places: the timer and emergency decision head the sidebar,
+        # the entries stay in the main column (issue 13).
+        "work_panel": ticket_work_panel(ticket=ticket, user=user),
         **_quote_context(ticket, today, forms),
     }
 

@@ -193,6 +193,21 @@ def test_phone_layout_queue_cards_ticket_timer_first_and_menu_without_javascript
             page.screenshot(path=str(SHOTS / "phone-ticket-order.png"), full_page=True)
             context.close()
 
+            # and on a desktop the timer, then the response clock, head the sidebar (issue 13)
+            context = browser.new_context(locale="el-GR", viewport=DESKTOP)
+            context.add_cookies([_session_cookie(manager, url)])
+            page = context.new_page()
+            page.goto(url + reverse("desk:ticket", args=[ticket.pk]))
+            boxes = page.evaluate("""() =>
+                ['.ticket-facts', '#work-panel', '.sla-box', 'aside .card'].map(s => {
+                  const r = document.querySelector(s).getBoundingClientRect();
+                  return {left: r.left, right: r.right, top: r.top}; })""")
+            facts, timer, sla, side = boxes
+            assert timer["left"] >= facts["right"] and sla["left"] >= facts["right"], boxes
+            assert abs(timer["top"] - facts["top"]) < 1, boxes
+            assert timer["top"] < sla["top"] < side["top"], boxes
+            context.close()
+
             # and without JavaScript the menu is simply shown, and still fits
             context = browser.new_context(locale="el-GR", viewport=PHONE, java_script_enabled=False)
             context.add_cookies([_session_cookie(manager, url)])
