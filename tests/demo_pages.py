@@ -22,6 +22,7 @@ def staff_pages() -> list[str]:
         reverse("worklog:ticket_work", args=[ticket.pk]), reverse("worklog:visit_list"),
         reverse("worklog:calendar_feed"), reverse("worklog:emergency_create"),
         reverse("billing:home"), reverse("billing:renewals"), reverse("billing:tariff"),
+        reverse("billing:calendar"),
         reverse("billing:statement", args=[statement.pk]),
         reverse("billing:usage", args=[held]), reverse("billing:hold", args=[held]),
         reverse("billing:prepaid_sale", args=[held]),

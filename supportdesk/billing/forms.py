@@ -63,6 +63,28 @@ class HoldShortenForm(forms.Form):
     until = DateField(label=_("Shorten until (inclusive)"))
 
 
+class ClosureForm(forms.Form):
+    """A closure on the working calendar page (§6); the service validates the period."""
+
+    starts_on = DateField(label=_("First closed day"))
+    ends_on = DateField(label=_("Last closed day"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CalendarDayForm(forms.Form):
+    """One date closed or opened against the calendar's rule (§6)."""
+
+    day = DateField(label=_("Date"))
+    is_working = forms.TypedChoiceField(
+        label=_("The office is"), coerce=lambda v: v == "open", empty_value=False,
+        choices=[("closed", _("closed that day")), ("open", _("open that day"))])
+    opens_at = forms.TimeField(label=_("Opens at"), required=False,
+                               widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    closes_at = forms.TimeField(label=_("Closes at"), required=False,
+                                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
 class UsageForm(forms.Form):
     period_start = DateField(label=_("From"))
     period_end = DateField(label=_("To"))

@@ -14,13 +14,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from supportdesk.billing import documents, selectors, services
 from supportdesk.billing.forms import (
     BillingRunForm,
+    CalendarDayForm,
+    ClosureForm,
     CreditForm,
     ExportForm,
     HoldOverrideForm,
@@ -53,6 +57,10 @@ HOLD_DONE = _("Support hold lifted until %(until)s. The reason was recorded.")
 HOLD_REVOKED = _("The override until %(until)s was revoked: the support hold applies again "
                  "while dues are overdue. The revocation was recorded.")
 HOLD_SHORTENED = _("The override now ends on %(until)s. The change was recorded.")
+CLOSURE_ADDED = _("Closure from %(first)s to %(last)s added.")
+CLOSURE_REMOVED = _("Closure removed.")
+DAY_ADDED = _("Special day %(day)s saved.")
+DAY_REMOVED = _("Special day removed.")
 PREPAID_SOLD = _("%(hours)s prepaid hours credited to %(customer)s; the statement was issued.")
 
 
@@ -404,6 +412,77 @@ def hold_shorten(request: HttpRequest, customer_id: int, override_id: int) -> Ht
     else:
         messages.success(request, HOLD_SHORTENED % {"until": row.until.strftime("%d/%m/%Y")})
     return redirect("billing:hold", customer_id=customer.pk)
+
+
+def _calendar_year(request: HttpRequest) -> int:
+    raw = request.GET.get("year") or request.POST.get("year") or ""
+    year = int(raw) if raw.isdigit() and len(raw) == 4 else timezone.localdate().year
+    return year if year in contract_services.CALENDAR_YEARS else timezone.localdate().year
+
+
+@manager_required
+def working_calendar(request: HttpRequest) -> HttpResponse:
+    """The working calendar's year (issue 14, §6): twelve months as the rules see them
+    (weekly hours, Greek holidays, closures, special days); managers add a closure or a
+    special day here (a refused one is shown again with the reason) or remove one."""
+    row = contract_selectors.calendar_default_row()
+    year = _calendar_year(request)
+    posted = request.POST.get("form") if request.method == "POST" else None
+    closure_form = ClosureForm(request.POST if posted == "closure" else None, prefix="closure")
+    day_form = CalendarDayForm(request.POST if posted == "day" else None, prefix="day")
+    back = f"{reverse('billing:calendar')}?year={year}"
+    status = 200
+    if posted in ("closure", "day"):
+        status = 400
+        form = closure_form if posted == "closure" else day_form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if posted == "closure":
+                    contract_services.calendar_closure_add(
+                        calendar=row, starts_on=data["starts_on"], ends_on=data["ends_on"],
+                        reason=data["reason"], by=request.user)
+                    done = CLOSURE_ADDED % {"first": data["starts_on"].strftime("%d/%m/%Y"),
+                                            "last": data["ends_on"].strftime("%d/%m/%Y")}
+                else:
+                    contract_services.calendar_day_set(
+                        calendar=row, day=data["day"], is_working=data["is_working"],
+                        opens_at=data["opens_at"], closes_at=data["closes_at"],
+                        reason=data["reason"], by=request.user)
+                    done = DAY_ADDED % {"day": data["day"].strftime("%d/%m/%Y")}
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, done)
+                return redirect(back)
+    language = "el" if (get_language() or "").startswith("el") else "en_US"
+    view = contract_selectors.calendar_year_view(row=row, year=year, language=language)
+    return render(request, "billing/calendar.html", {
+        "view": view, "closure_form": closure_form, "day_form": day_form,
+        "previous_year": year - 1 if year - 1 in contract_services.CALENDAR_YEARS else None,
+        "next_year": year + 1 if year + 1 in contract_services.CALENDAR_YEARS else None,
+        "weekdays": [WEEKDAYS_ABBR[n] for n in range(7)],
+    }, status=status)
+
+
+@manager_required
+@require_POST
+def calendar_closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
+    row = contract_selectors.calendar_default_row()
+    closure = get_object_or_404(row.closures, pk=closure_id)
+    contract_services.calendar_closure_remove(closure=closure, by=request.user)
+    messages.success(request, CLOSURE_REMOVED)
+    return redirect(f"{reverse('billing:calendar')}?year={closure.starts_on.year}")
+
+
+@manager_required
+@require_POST
+def calendar_day_remove(request: HttpRequest, day_id: int) -> HttpResponse:
+    row = contract_selectors.calendar_default_row()
+    day = get_object_or_404(row.days, pk=day_id)
+    contract_services.calendar_day_remove(day=day, by=request.user)
+    messages.success(request, DAY_REMOVED)
+    return redirect(f"{reverse('billing:calendar')}?year={day.date.year}")
 
 
 @manager_required

@@ -4,6 +4,8 @@ Every service that prices or schedules asks here: nothing else builds a calendar
 parses a tariff, so one rule is never implemented twice.
 """
 
+import calendar as _stdlib_calendar
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
@@ -13,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.domain.calendar import BusinessCalendar
 from supportdesk.domain.contract_years import contract_year_of
-from supportdesk.domain.holidays_gr import greek_holiday_rule
+from supportdesk.domain.holidays_gr import greek_holiday_rule, greek_public_holidays
 from supportdesk.domain.tariff import Tariff
 
-from .models import Contract, TariffVersion, WorkingCalendar
+from .models import CalendarDay, Closure, Contract, TariffVersion, WorkingCalendar
 
 NO_TARIFF_IN_FORCE = _("No tariff version is in force on %(day)s.")
 NO_DEFAULT_CALENDAR = _("No default working calendar is configured.")
@@ -33,12 +35,17 @@ _calendar_memo: dict[tuple[int, int], BusinessCalendar] = {}
 _tariff_memo: dict[tuple[int, int], Tariff] = {}
 
 
-def calendar_get_default() -> BusinessCalendar:
-    """The vendor's working calendar (§6) as a domain value; memoised per config version."""
+def calendar_default_row() -> WorkingCalendar:
+    """The vendor's working calendar row (§6)."""
     row = WorkingCalendar.objects.filter(is_default=True).first()
     if row is None:
         raise ApplicationError(NO_DEFAULT_CALENDAR, code="no_calendar")
-    return calendar_to_domain(row)
+    return row
+
+
+def calendar_get_default() -> BusinessCalendar:
+    """The vendor's working calendar (§6) as a domain value; memoised per config version."""
+    return calendar_to_domain(calendar_default_row())
 
 
 def calendar_to_domain(row: WorkingCalendar) -> BusinessCalendar:
@@ -116,3 +123,70 @@ def contract_list_ending_between(start: date, end: date) -> QuerySet[Contract]:
         .select_related("customer")
         .order_by("ends_on")
     )
+
+
+@dataclass(frozen=True)
+class CalendarCell:
+    """One day of the year view: ``kind`` is work, rest (no weekly hours), holiday, closure,
+    closed (a manager's closed date) or open (a manager's opened date, which wins)."""
+
+    day: date
+    kind: str
+    note: str = ""
+
+
+@dataclass
+class CalendarYear:
+    year: int
+    calendar: WorkingCalendar
+    #: twelve ``(first day, weeks)``; a week is seven cells, ``None`` outside the month.
+    months: list[tuple[date, list[list[CalendarCell | None]]]] = field(default_factory=list)
+    holidays: list[tuple[date, str]] = field(default_factory=list)
+    closures: list[Closure] = field(default_factory=list)
+    days: list[CalendarDay] = field(default_factory=list)
+    working_days: int = 0
+
+
+def calendar_year_view(*, row: WorkingCalendar, year: int, language: str = "el") -> CalendarYear:
+    """The twelve months of ``year`` as the rules see them (the domain calendar decides
+    every day), with the holidays named in ``language`` ("el" or "en_US"), and the stored
+    closures and special days touching the year (issue 14: the managers' year view)."""
+    cal = calendar_to_domain(row)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    closures = list(row.closures.filter(starts_on__lte=last, ends_on__gte=first))
+    days = list(row.days.filter(date__range=(first, last)))
+    special = {d.date: d for d in days}
+    names = (greek_public_holidays([year], language=language)
+             if row.includes_greek_holidays else {})
+    view = CalendarYear(year=year, calendar=row, closures=closures, days=days,
+                        holidays=sorted(names.items()))
+    weeks_of = _stdlib_calendar.Calendar(firstweekday=0)
+    for month in range(1, 13):
+        weeks = []
+        for week in weeks_of.monthdatescalendar(year, month):
+            cells: list[CalendarCell | None] = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                cell = _calendar_cell(cal, day, special.get(day), names, closures)
+                view.working_days += cell.kind in ("work", "open")
+                cells.append(cell)
+            weeks.append(cells)
+        view.months.append((date(year, month, 1), weeks))
+    return view
+
+
+def _calendar_cell(cal: BusinessCalendar, day: date, special: CalendarDay | None,
+                   names: dict[date, str], closures: list[Closure]) -> CalendarCell:
+    if special is not None:
+        return CalendarCell(day, "open" if special.is_working else "closed", special.reason)
+    if cal.is_working_day(day):
+        return CalendarCell(day, "work")
+    if cal.is_closed_by_closure(day):
+        reason = next((c.reason for c in closures if c.starts_on <= day <= c.ends_on), "")
+        return CalendarCell(day, "closure", reason)
+    holiday = cal.holiday_name(day)
+    if holiday is not None:
+        return CalendarCell(day, "holiday", names.get(day, holiday))
+    return CalendarCell(day, "rest")

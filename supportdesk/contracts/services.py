@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.common.exceptions import ApplicationError
+from supportdesk.common.permissions import ensure_manager
+from supportdesk.common.text import clean_text
 from supportdesk.customers.models import Customer
 from supportdesk.domain.tariff import (
     DEFAULT_TARIFF_PATH,
@@ -17,13 +19,31 @@ from supportdesk.domain.tariff import (
     load_tariff,
 )
 
-from .models import Closure, Contract, TariffVersion, WeeklyHours, WorkingCalendar
+from .models import (
+    CalendarDay,
+    Closure,
+    Contract,
+    TariffVersion,
+    WeeklyHours,
+    WorkingCalendar,
+)
 from .selectors import _CONFIG_VERSION_KEY, tariff_to_domain, tariff_version_in_force
 
 CONTRACT_OVERLAPS = _("This customer already has a contract covering part of that period.")
 CONTRACT_END_BEFORE_START = _("A contract must end after it starts.")
 TARIFF_INVALID = _("The tariff is not valid: %(error)s")
 TARIFF_DATE_TAKEN = _("Another tariff version is already in force from that date.")
+CALENDAR_ONLY_MANAGERS = _("Only managers change the working calendar.")
+CLOSURE_BAD_DATES = _("A closure runs from its first to its last closed day, at most a year, "
+                      "between 2000 and 2100.")
+CLOSURE_OVERLAPS = _("This closure overlaps another one of the calendar: change or remove that "
+                     "one first.")
+CALENDAR_DAY_BAD_DATE = _("Choose a date between 2000 and 2100.")
+CALENDAR_DAY_TAKEN = _("That date already has a special day; remove it first.")
+CALENDAR_DAY_BAD_HOURS = _("An opened day needs an opening time before its closing time.")
+CALENDAR_NEEDS_REASON = _("Give a reason (it is shown on the calendar).")
+#: The years a manager edits on the calendar page (the holiday rule covers 1901-2100).
+CALENDAR_YEARS = range(2000, 2101)
 
 
 def config_changed() -> None:
@@ -89,6 +109,80 @@ def calendar_seed_default(*, first_year: int = 2020, last_year: int = 2035) -> W
     return cal
 
 
+def _calendar_changed() -> None:
+    # As for tariffs: now (this process) and after commit (others may have re-read meanwhile).
+    config_changed()
+    transaction.on_commit(config_changed)
+
+
+def _clean_reason(reason: str) -> str:
+    reason = clean_text(reason or "").strip()
+    if not reason:
+        raise ApplicationError(CALENDAR_NEEDS_REASON, code="reason_required")
+    return reason[:200]
+
+
+def calendar_closure_add(*, calendar: WorkingCalendar, starts_on: date, ends_on: date,
+                         reason: str, by) -> Closure:
+    """§6: close the office from ``starts_on`` to ``ends_on`` (inclusive), e.g. a year's
+    summer closure; refused if it overlaps another closure of the calendar."""
+    ensure_manager(by, CALENDAR_ONLY_MANAGERS)
+    reason = _clean_reason(reason)
+    if (not isinstance(starts_on, date) or not isinstance(ends_on, date)
+            or ends_on < starts_on or (ends_on - starts_on).days > 365
+            or starts_on.year not in CALENDAR_YEARS or ends_on.year not in CALENDAR_YEARS):
+        raise ApplicationError(CLOSURE_BAD_DATES, code="closure_dates")
+    with transaction.atomic():
+        WorkingCalendar.objects.select_for_update().get(pk=calendar.pk)
+        if calendar.closures.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+            raise ApplicationError(CLOSURE_OVERLAPS, code="closure_overlap")
+        row = Closure(calendar=calendar, starts_on=starts_on, ends_on=ends_on, reason=reason)
+        row.full_clean()
+        row.save()
+        _calendar_changed()
+    return row
+
+
+def calendar_closure_remove(*, closure: Closure, by) -> None:
+    ensure_manager(by, CALENDAR_ONLY_MANAGERS)
+    with transaction.atomic():
+        Closure.objects.filter(pk=closure.pk).delete()
+        _calendar_changed()
+
+
+def calendar_day_set(*, calendar: WorkingCalendar, day: date, is_working: bool, reason: str,
+                     by, opens_at: time | None = None,
+                     closes_at: time | None = None) -> CalendarDay:
+    """§6: close one date against the rule, or open one (with its hours) that the rule
+    closes (a holiday moved, a Saturday opened). One special day per date."""
+    ensure_manager(by, CALENDAR_ONLY_MANAGERS)
+    reason = _clean_reason(reason)
+    if not isinstance(day, date) or day.year not in CALENDAR_YEARS:
+        raise ApplicationError(CALENDAR_DAY_BAD_DATE, code="day_date")
+    if is_working:
+        if opens_at is None or closes_at is None or closes_at <= opens_at:
+            raise ApplicationError(CALENDAR_DAY_BAD_HOURS, code="day_hours")
+    else:
+        opens_at = closes_at = None
+    with transaction.atomic():
+        WorkingCalendar.objects.select_for_update().get(pk=calendar.pk)
+        if calendar.days.filter(date=day).exists():
+            raise ApplicationError(CALENDAR_DAY_TAKEN, code="day_taken")
+        row = CalendarDay(calendar=calendar, date=day, is_working=is_working, opens_at=opens_at,
+                          closes_at=closes_at, reason=reason)
+        row.full_clean()
+        row.save()
+        _calendar_changed()
+    return row
+
+
+def calendar_day_remove(*, day: CalendarDay, by) -> None:
+    ensure_manager(by, CALENDAR_ONLY_MANAGERS)
+    with transaction.atomic():
+        CalendarDay.objects.filter(pk=day.pk).delete()
+        _calendar_changed()
+
+
 def annual_fee_for(*, customer: Customer, tier: str, on: date) -> Decimal:
     """§4: the tier's yearly fee for the customer's licensed software value (nothing for
     the Free tier, which buys prepaid hours instead)."""
@@ -126,6 +220,7 @@ def contract_create(
 
 
 __all__ = [
-    "annual_fee_for", "calendar_seed_default", "config_changed", "contract_create",
+    "annual_fee_for", "calendar_closure_add", "calendar_closure_remove", "calendar_day_remove",
+    "calendar_day_set", "calendar_seed_default", "config_changed", "contract_create",
     "tariff_seed_default", "tariff_version_create",
 ]

@@ -103,6 +103,9 @@ KNOWN: dict[str, str] = {
     "billing:hold_revoke": "staff",
     "billing:hold_shorten": "staff",
     "billing:tariff": "staff",
+    "billing:calendar": "staff",
+    "billing:calendar_closure_remove": "staff",
+    "billing:calendar_day_remove": "staff",
     "billing:prepaid_sale": "staff",
 }
 
