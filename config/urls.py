@@ -5,10 +5,13 @@ from django.urls import include, path
 from supportdesk.accounts.forms import PasswordResetByMailForm
 from supportdesk.accounts.views import ThrottledPasswordChangeView
 from supportdesk.api.urls import api_urls
-from supportdesk.common.views import home
+from supportdesk.common.views import brand_css, brand_logo, home
 
 urlpatterns = [
     path("", home, name="home"),
+    # The vendor's brand (supportdesk.common.brand): its colours as CSS, its logo file.
+    path("brand.css", brand_css, name="brand_css"),
+    path("brand/logo", brand_logo, name="brand_logo"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/password_reset/",

@@ -26,6 +26,13 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATA_DIR = Path(env("SUPPORTDESK_DATA_DIR", default=str(BASE_DIR / "var")))
 # Where people reach the desk; links in e-mails are built on it, never on a request's Host.
 SUPPORTDESK_SITE_URL = env("SUPPORTDESK_SITE_URL", default="http://127.0.0.1:8000")
+# The vendor's brand on every page, e-mail and statement (supportdesk.common.brand): a name,
+# a logo (a static path or an absolute file path; PNG, JPEG or SVG) and two CSS hex colours,
+# checked at startup (a bad colour is a system-check error). "supportdesk" stays in footers.
+SUPPORTDESK_BRAND_NAME = env.str("SUPPORTDESK_BRAND_NAME", default="supportdesk")
+SUPPORTDESK_BRAND_LOGO = env.str("SUPPORTDESK_BRAND_LOGO", default="")
+SUPPORTDESK_BRAND_COLOR = env.str("SUPPORTDESK_BRAND_COLOR", default="#7a4b0c")
+SUPPORTDESK_BRAND_ACCENT = env.str("SUPPORTDESK_BRAND_ACCENT", default="#b07a2a")
 
 DATABASES = {
     "default": env.db(
@@ -139,6 +146,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "supportdesk.worklog.context_processors.running_timer",
                 "supportdesk.notifications.context_processors.unread_notifications",
+                "supportdesk.common.context_processors.brand",
             ],
         },
     },

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.common.brand import brand_context
 from supportdesk.notifications.services import email_send
 
 
@@ -32,8 +33,11 @@ class PasswordResetByMailForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         html = (loader.render_to_string(html_email_template_name, context)
                 if html_email_template_name else None)
-        email_send(to=[to_email], subject=subject,
-                   body=loader.render_to_string(email_template_name, context), html=html)
+        # Signed with the vendor's brand like every notification (issue 14).
+        body = (loader.render_to_string(email_template_name, context).strip() + "\n\n"
+                + loader.render_to_string("notifications/_signature.txt",
+                                          brand_context()).strip() + "\n")
+        email_send(to=[to_email], subject=subject, body=body, html=html)
 
 
 class CodeForm(forms.Form):

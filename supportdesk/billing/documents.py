@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from supportdesk.billing.models import Statement, StatementLine, VendorProfile
+from supportdesk.common import brand as branding
+from supportdesk.common.brand import logo_data_uri as brand_logo_data_uri
 from supportdesk.common.choices import Channel
 from supportdesk.common.spreadsheets import CSV_BOM, CSV_DELIMITER, cell_text
 from supportdesk.common.templatetags.supportdesk_format import hours
@@ -250,7 +252,9 @@ def statement_pdf(statement: Statement, *, lang: str | None = None) -> bytes:
         context = statement_context(statement)
         html = render_to_string("billing/statement_pdf.html", {
             **context,
-            "logo": logo_data_uri(context["vendor"]),
+            # The vendor profile's logo (issue 9), else the brand's (issue 14).
+            "logo": logo_data_uri(context["vendor"]) or brand_logo_data_uri(branding.brand()),
+            "brand": branding.brand(),
             "font_regular": DEJAVU.as_uri() if DEJAVU.exists() else None,
             "font_bold": DEJAVU_BOLD.as_uri() if DEJAVU_BOLD.exists() else None,
         })

@@ -29,6 +29,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from supportdesk.common.brand import brand_context
+
 from .events import MANDATORY
 from .headers import (  # noqa: F401  (the mail helpers stay importable from here)
     ADDRESS_LIMIT,
@@ -93,9 +95,13 @@ def email_send(*, to: Sequence[str], subject: str, body: str, html: str | None =
 
 
 def _render(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    # The vendor's brand (name, logo at its absolute URL, colours) in every mail, and its
+    # signature under every text body (issue 14).
+    context = {**brand_context(absolute=True), **context}
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", context).strip() + "\n"
+        body = (render_to_string(f"{template}.txt", context).strip() + "\n\n"
+                + render_to_string("notifications/_signature.txt", context).strip() + "\n")
         try:
             html = render_to_string(f"{template}.html", context)
         except TemplateDoesNotExist:

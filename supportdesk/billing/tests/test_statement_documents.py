@@ -7,6 +7,7 @@ import datetime as dt
 import http.server
 import io
 import re
+import subprocess
 import threading
 from decimal import Decimal
 from urllib.parse import quote
@@ -300,3 +301,21 @@ def test_downloads_are_named_by_the_statement_number(statement, client, manager,
     client.force_login(manager)
     response = client.get(reverse(f"billing:{name}", args=[statement.pk]))
     assert quote(f"{statement.display_number}.{ext}") in response["Content-Disposition"]
+
+
+def test_pdf_carries_the_configured_brand_and_the_product_name(statement, settings, tmp_path):
+    # Issue 14: the brand's name (and its logo when the vendor profile has none) on the
+    # statement, read with pdftotext as a reader's tool would; "supportdesk" in the footer.
+    logo = tmp_path / "brand.png"
+    logo.write_bytes(PNG)
+    settings.SUPPORTDESK_BRAND_NAME = "Κοσμηματοπωλεία Λάμψη"
+    settings.SUPPORTDESK_BRAND_LOGO = str(logo)
+    settings.SUPPORTDESK_BRAND_COLOR = "#123456"
+    pdf = documents.statement_pdf(statement, lang="el")
+    pdf_file = tmp_path / "statement.pdf"
+    pdf_file.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(pdf_file), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Κοσμηματοπωλεία Λάμψη" in text
+    assert "supportdesk" in text
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1  # the brand's logo
