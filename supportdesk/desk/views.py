@@ -149,8 +149,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "channels": Ticket.ReceivedVia.choices,
         "sorts": QUEUE_SORTS,
         "products": Product.objects.filter(is_active=True).only("pk", "name"),
-        "technicians": AssignForm().fields["assignee"].queryset.only(
-            "pk", "first_name", "last_name", "username"),
+        # (id, name) pairs built once: the filter and the bulk bar both list ~200 people.
+        "technicians": [(u.pk, u.get_full_name() or u.username)
+                        for u in AssignForm().fields["assignee"].queryset.only(
+                            "pk", "first_name", "last_name", "username")],
         "next_url": f"?{urlencode({**base, 'after': page.next_cursor, 'p': number + 1})}"
         if page.next_cursor else None,
         "prev_url": f"?{urlencode({**base, 'before': page.prev_cursor, 'p': number - 1})}"

@@ -7,10 +7,12 @@ engine for the SLA state of the page's rows only (issue 5: "work bounded by the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -262,6 +264,12 @@ def ticket_queue_queryset(*, filters: QueueFilters, user=None) -> QuerySet[Ticke
     return Ticket.objects.filter(queue_condition(filters=filters, user=user))
 
 
+#: The views' counts are kept this long in the shared cache: a sidebar figure may be a few
+#: seconds old, and the aggregate over every open request is then one query per half
+#: minute and person, not one per page.
+QUEUE_COUNTS_SECONDS = 30
+
+
 def queue_counts(*, views: dict[str, QueueFilters], user=None, now: datetime | None = None
                  ) -> dict[str, int | None]:
     """How many requests each view holds, in one aggregate over the open requests (the
@@ -269,12 +277,21 @@ def queue_counts(*, views: dict[str, QueueFilters], user=None, now: datetime | N
     million closed requests on every page would cost what the queue saves."""
     counted = {key: f for key, f in views.items() if f.is_open_queue}
     result: dict[str, int | None] = dict.fromkeys(views)
-    if counted:
+    if not counted:
+        return result
+    signature = hashlib.sha256(repr(sorted(
+        (key, sorted(f.as_params().items())) for key, f in counted.items())).encode()
+    ).hexdigest()[:24]
+    cache_key = f"queue-counts:{getattr(user, 'pk', None)}:{signature}"
+    totals = cache.get(cache_key) if now is None else None
+    if totals is None:
         aggregates = {f"v{n}": Count("pk", filter=queue_condition(filters=f, user=user, now=now))
                       for n, f in enumerate(counted.values())}
         totals = Ticket.objects.filter(status__in=list(OPEN_STATUSES)).aggregate(**aggregates)
-        for n, key in enumerate(counted):
-            result[key] = totals[f"v{n}"]
+        if now is None:
+            cache.set(cache_key, totals, QUEUE_COUNTS_SECONDS)
+    for n, key in enumerate(counted):
+        result[key] = totals[f"v{n}"]
     return result
 
 
