@@ -44,13 +44,16 @@ class Announcement:
 
 
 Listener = Callable[[Announcement], None]
-_listeners: list[Listener] = []
+ManyListener = Callable[[list[Announcement]], None]
+_listeners: list[tuple[Listener, ManyListener | None]] = []
 
 
-def listen(listener: Listener) -> None:
-    """Register ``listener`` (once; called again it is not added twice)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def listen(listener: Listener, *, many: ManyListener | None = None) -> None:
+    """Register ``listener`` (once; called again it is not added twice), with ``many``,
+    the same for a list of announcements at once (a billing run's thousands of statements
+    are then one read of the subscriptions, not one per statement)."""
+    if all(one is not listener for one, _ in _listeners):
+        _listeners.append((listener, many))
 
 
 def announce(event: str, *, key: str, customer_id: int | None, subject: Any, **data: Any
@@ -59,5 +62,17 @@ def announce(event: str, *, key: str, customer_id: int | None, subject: Any, **d
     listener rolls the change back, as a failing ``notify()`` would)."""
     announcement = Announcement(event=str(event), key=key, customer_id=customer_id,
                                 subject=subject, data=data)
-    for listener in _listeners:
+    for listener, _many in _listeners:
         listener(announcement)
+
+
+def announce_all(announcements: list[Announcement]) -> None:
+    """:func:`announce` for several occurrences at once, in the caller's transaction."""
+    if not announcements:
+        return
+    for listener, many in _listeners:
+        if many is not None:
+            many(announcements)
+        else:
+            for announcement in announcements:
+                listener(announcement)

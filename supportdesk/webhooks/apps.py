@@ -13,6 +13,6 @@ class WebhooksConfig(AppConfig):
         # The one listener of the producers' announcements (notifications.announcements):
         # each announced event becomes a delivery row per matching subscription, in the
         # producer's transaction. The services import models, so only once apps are ready.
-        from supportdesk.webhooks.services import deliveries_record
+        from supportdesk.webhooks.services import deliveries_record, deliveries_record_many
 
-        listen(deliveries_record)
+        listen(deliveries_record, many=deliveries_record_many)

@@ -128,20 +128,34 @@ def deliveries_record(announcement: Announcement) -> list[int]:
     """The listener of ``notifications.announcements``: one delivery row per active
     subscription to the event, in the caller's transaction; sent after commit. The same
     occurrence announced again (same key, so the same event id) writes nothing."""
-    if announcement.event not in Happening.values:
+    return deliveries_record_many([announcement])
+
+
+def deliveries_record_many(announcements: list[Announcement]) -> list[int]:
+    """:func:`deliveries_record` for many occurrences: one read of the subscriptions, one
+    insert and one read back of the rows, whatever their number."""
+    announcements = [a for a in announcements if a.event in Happening.values]
+    if not announcements:
         return []
-    subscriptions = [s for s in WebhookSubscription.objects.filter(is_active=True)
-                     if _matches(s, announcement)]
-    if not subscriptions:
+    active = list(WebhookSubscription.objects.filter(is_active=True))
+    if not active:
         return []
     now = timezone.now()
-    event_id, body = payload_body(announcement, occurred_at=now)
-    WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(subscription=s, event=announcement.event, event_id=event_id,
-                         customer_id=announcement.customer_id, occurred_at=now, body=body)
-         for s in subscriptions], ignore_conflicts=True)
+    rows, wanted = [], []
+    for announcement in announcements:
+        subscriptions = [s for s in active if _matches(s, announcement)]
+        if not subscriptions:
+            continue
+        event_id, body = payload_body(announcement, occurred_at=now)
+        wanted.append(event_id)
+        rows += [WebhookDelivery(subscription=s, event=announcement.event, event_id=event_id,
+                                 customer_id=announcement.customer_id, occurred_at=now,
+                                 body=body) for s in subscriptions]
+    if not rows:
+        return []
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     ids = list(WebhookDelivery.objects.filter(
-        event_id=event_id, subscription__in=subscriptions,
+        event_id__in=wanted, subscription__in=active,
         status=WebhookDelivery.Status.PENDING, attempts=0).values_list("pk", flat=True))
     if ids:
         transaction.on_commit(partial(deliver_soon, ids))

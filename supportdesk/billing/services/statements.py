@@ -75,7 +75,7 @@ from supportdesk.customers.models import Customer
 from supportdesk.domain.pricing import price_agreement, price_expense, statement_totals
 from supportdesk.entitlements.models import HourBank, LedgerReason
 from supportdesk.entitlements.services import bank_post, customer_lock
-from supportdesk.notifications.announcements import Happening, announce
+from supportdesk.notifications.announcements import Announcement, Happening, announce_all
 from supportdesk.notifications.events import Event
 from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import Ticket
@@ -219,9 +219,12 @@ def statements_notify(statements: list[Statement]) -> None:
         users_of[user.customer_id].append(user)
     site = django_settings.SUPPORTDESK_SITE_URL.rstrip("/")
     link = reverse("portal:statements")
+    # One announcement for all of them: a run's thousands of statements are one read of
+    # the webhook subscriptions, not one per statement.
+    announce_all([Announcement(event=Happening.STATEMENT_ISSUED.value,
+                               key=f"statement.issued:{s.pk}", customer_id=s.customer_id,
+                               subject=s) for s in issued])
     for statement in issued:
-        announce(Happening.STATEMENT_ISSUED, key=f"statement.issued:{statement.pk}",
-                 customer_id=statement.customer_id, subject=statement)
         users = users_of.get(statement.customer_id)
         if not users:
             continue
