@@ -9,8 +9,17 @@ then measures the server time (Django test client, in process: URL routing, midd
 queries, templates) of the queue, a filtered queue, searches, a ticket page and the dashboard,
 ``--requests`` times each after a warm-up, and prints p50/p95 and the SQL query count per page.
 
-Options: --tickets N --entries N --requests N --reset (drop the database and refill it).
+The "ticket page (50 messages, 200 entries)" is one open request topped up (once, then
+reused) to 50 messages and 200 work entries (issue 13: the page where technicians spend the
+day; its query count must not grow with them).
+
+Options: --tickets N --entries N --requests N --reset (drop the database and refill it)
+--pages WORD (only the pages whose label contains WORD, e.g. ``--pages ticket``).
 Targets: p95 < 100 ms per page, < 500 ms for the dashboard.
+
+To compare with an older commit on the same data, in the same session: make a worktree of it
+(``git worktree add /work/tp-old <commit>``), copy this script into its ``bench/`` and run it
+from there with this venv (the script puts its own checkout first on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -274,7 +283,49 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
-def measure(n_requests: int) -> list[tuple[str, float, float, int, bool]]:
+BIG_SUBJECT = "Bench: σελίδα αιτήματος με 50 μηνύματα και 200 καταχωρίσεις"
+BIG_MESSAGES = 50
+BIG_ENTRIES = 200
+
+
+def big_ticket(tech):
+    """An open request with BIG_MESSAGES messages and BIG_ENTRIES work entries (made once)."""
+    from django.db import connection
+
+    from supportdesk.contracts.models import TariffVersion
+    from supportdesk.tickets.models import Ticket
+    from supportdesk.tickets.services import ticket_reply
+    from supportdesk.worklog.models import WorkEntry
+
+    ticket = Ticket.objects.filter(subject=BIG_SUBJECT).first()
+    if ticket is None:
+        ticket = Ticket.objects.filter(status="open").order_by("response_due_at")[1]
+        Ticket.objects.filter(pk=ticket.pk).update(subject=BIG_SUBJECT)
+        ticket.refresh_from_db()
+    for i in range(ticket.messages.count(), BIG_MESSAGES):
+        ticket_reply(ticket=ticket, body=f"Μήνυμα {i}: {BODIES[i % len(BODIES)]}", by=tech,
+                     is_internal=i % 3 == 1)
+        ticket.refresh_from_db()
+    have = WorkEntry.objects.filter(ticket=ticket).count()
+    if have < BIG_ENTRIES:
+        tv = TariffVersion.objects.order_by("effective_from").first()
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                INSERT INTO worklog_workentry (ticket_id, technician_id, channel, kind,
+                    started_at, ended_at, duration_minutes, out_of_hours_minutes,
+                    is_emergency, flat_fee, description, tariff_version_id, billed_minutes,
+                    allowance_drawn_minutes, bank_drawn_minutes, net_amount, pricing,
+                    locked_at, created_at, updated_at)
+                SELECT %s, %s, (ARRAY['phone','phone','remote','office','onsite'])[1 + (g %% 5)],
+                    'support', st, st + d * interval '1 minute', d, 0, false, NULL, '',
+                    {tv.pk}, d, 0, 0, round(d * 50 / 60.0, 2), '{{}}', NULL, st, st
+                FROM (SELECT g, now() - g * interval '3 hours' AS st, 5 + (g %% 116) AS d
+                      FROM generate_series(1, %s) g) s""",
+                           [ticket.pk, tech.pk, BIG_ENTRIES - have])
+    return ticket
+
+
+def measure(n_requests: int, only: str = "") -> list[tuple[str, float, float, int, bool]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -287,12 +338,14 @@ def measure(n_requests: int) -> list[tuple[str, float, float, int, bool]]:
     setup_test_environment()
     tech = User.objects.get(username="bench-tech7")
     manager = User.objects.get(username="bench-manager")
-    with timed("dashboard_refresh (nightly job, 11 closed months)"):
-        dashboard_refresh()
+    if not only or only in "dashboard":
+        with timed("dashboard_refresh (nightly job, 11 closed months)"):
+            dashboard_refresh()
     ticket = (Ticket.objects.filter(status="open").order_by("response_due_at").first())
     if not ticket.messages.exists():
         for i in range(6):
             ticket_reply(ticket=ticket, body=f"Μήνυμα {i}", by=tech, is_internal=i % 2 == 1)
+    big = big_ticket(tech)
     customer_name = ticket.customer.name.split()[-1]
     staff_client = Client()
     staff_client.force_login(tech)
@@ -310,6 +363,8 @@ def measure(n_requests: int) -> list[tuple[str, float, float, int, bool]]:
          f"/desk/?q=κοσμηματοπωλειο+{customer_name}&status=all", 100),
         ("search all statuses (rare word)", staff_client, "/desk/?q=ζυγαρια&status=all", 100),
         ("ticket page", staff_client, f"/desk/tickets/{ticket.pk}/", 100),
+        ("ticket page (50 messages, 200 entries)", staff_client, f"/desk/tickets/{big.pk}/",
+         100),
         ("dashboard", manager_client, "/desk/dashboard/", 500),
     ]
     # Page 3 of the queue through its cursors.
@@ -324,6 +379,8 @@ def measure(n_requests: int) -> list[tuple[str, float, float, int, bool]]:
     pages[1] = (pages[1][0], staff_client, url, 100)
     results = []
     for label, client, url, target in pages:
+        if only and only not in label:
+            continue
         for _ in range(5):  # warm-up: caches, connection, plans
             response = client.get(url)
             assert response.status_code == 200, (label, url, response.status_code)
@@ -340,7 +397,7 @@ def measure(n_requests: int) -> list[tuple[str, float, float, int, bool]]:
         p50 = statistics.median(times)
         p95 = times[max(int(len(times) * 0.95) - 1, 0)]
         results.append((label, p50, p95, len(counted), p95 < target))
-        print(f"  {label:36s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  queries {len(counted):3d}"
+        print(f"  {label:40s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  queries {len(counted):3d}"
               f"  {'OK' if p95 < target else 'SLOW'} (< {target} ms)", flush=True)
     return results
 
@@ -351,6 +408,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=5_000_000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--pages", default="", help="only the pages whose label has this")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     if not url.startswith("postgres"):
@@ -365,7 +423,7 @@ def main() -> None:
     fill(args.tickets, args.entries)
     print(f"data ready in {time.perf_counter() - t:.0f} s")
     print(f"server time over {args.requests} requests per page after 5 warm-up requests:")
-    results = measure(args.requests)
+    results = measure(args.requests, only=args.pages)
     slow = [r[0] for r in results if not r[4]]
     print("all targets met" if not slow else f"over target: {', '.join(slow)}")
 

@@ -3,7 +3,10 @@
 ``tests/test_choices.py`` keeps them equal to ``supportdesk.domain.tariff``'s enums.
 """
 
+from functools import cache
+
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,3 +39,16 @@ class WorkKind(models.TextChoices):
 
     SUPPORT = "support", _("Support")
     TRAINING = "training", _("Training")
+
+
+@cache
+def _labels(choices: type[models.Choices]) -> dict:
+    return dict(choices.choices)
+
+
+def choice_display(choices: type[models.Choices], value) -> str:
+    """What Django's ``get_<field>_display()`` returns (the label, translated when shown, or
+    the value itself if unknown), without the hashable copy of every choice Django builds on
+    each call: a model defines ``get_<field>_display`` with it for fields shown once per row
+    of a long list (the ticket page's entries and history)."""
+    return force_str(_labels(choices).get(value, value), strings_only=True)

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from supportdesk.common.choices import Priority, Tier
+from supportdesk.common.choices import Priority, Tier, choice_display
 from supportdesk.common.models import TimeStampedModel
 from supportdesk.domain.ticket_status import OPEN_STATUSES
 
@@ -286,6 +286,7 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -300,6 +301,9 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.kind}"
+
+    def get_kind_display(self) -> str:  # once per row of the history (see choice_display)
+        return choice_display(TicketEvent.Kind, self.kind)
 
 
 class TicketLink(models.Model):

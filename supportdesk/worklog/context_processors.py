@@ -12,5 +12,7 @@ def running_timer(request) -> dict:
     user = getattr(request, "user", None)
     if not is_vendor_staff(user):
         return {}
-    timer = timer_running_get(technician=user)
+    # A page that already read it (the ticket page, with its own timer) leaves it here.
+    read = getattr(request, "running_timer_read", None)
+    timer = timer_running_get(technician=user) if read is None else read[0]
     return {"running_timer": timer} if timer is not None else {}

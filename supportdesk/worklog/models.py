@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from supportdesk.common.choices import Channel, WorkKind
+from supportdesk.common.choices import Channel, WorkKind, choice_display
 from supportdesk.common.models import TimeStampedModel
 
 
@@ -27,6 +27,14 @@ class WorkEntry(TimeStampedModel):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=WorkKind.choices,
                             default=WorkKind.SUPPORT)
+
+    # Shown once per row on the ticket page (see ``choice_display``).
+    def get_channel_display(self) -> str:
+        return choice_display(Channel, self.channel)
+
+    def get_kind_display(self) -> str:
+        return choice_display(WorkKind, self.kind)
+
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))
     # Whole minutes of wall time between start and end (aware UTC: DST-safe).

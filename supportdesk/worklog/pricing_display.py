@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from supportdesk.domain.money import format_eur
 from supportdesk.domain.pricing import ExpenseKind
@@ -114,13 +114,19 @@ def priced_work_summary(priced: PricedEntry, *, lang: str) -> dict:
 def entry_price_label(entry: WorkEntry, *, lang: str) -> str:
     """The same phrases for a saved entry, from its stored pricing snapshot."""
     lang = (lang or "el")[:2]
+    if (get_language() or "")[:2] == lang:  # already active (a page's rows): no switching
+        return _entry_price_label(entry, lang=lang)
     with override(lang):
-        pricing = entry.pricing or {}
-        return " · ".join(price_parts(
-            allowance_minutes=entry.allowance_drawn_minutes,
-            bank_minutes=entry.bank_drawn_minutes, net_amount=entry.net_amount,
-            out_of_hours_minutes=entry.out_of_hours_minutes,
-            is_surcharged=_has_surcharge(pricing.get("lines", ())), lang=lang,
-            held_minutes=_minutes_of(pricing.get("lines", ()), "held"),
-            agreed_minutes=_minutes_of(pricing.get("lines", ()), "agreed"),
-        ) + out_of_town_parts(pricing.get("out_of_town", ()), lang=lang))
+        return _entry_price_label(entry, lang=lang)
+
+
+def _entry_price_label(entry: WorkEntry, *, lang: str) -> str:
+    pricing = entry.pricing or {}
+    return " · ".join(price_parts(
+        allowance_minutes=entry.allowance_drawn_minutes,
+        bank_minutes=entry.bank_drawn_minutes, net_amount=entry.net_amount,
+        out_of_hours_minutes=entry.out_of_hours_minutes,
+        is_surcharged=_has_surcharge(pricing.get("lines", ())), lang=lang,
+        held_minutes=_minutes_of(pricing.get("lines", ()), "held"),
+        agreed_minutes=_minutes_of(pricing.get("lines", ()), "agreed"),
+    ) + out_of_town_parts(pricing.get("out_of_town", ()), lang=lang))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -78,6 +78,20 @@ def timer_running_get(*, technician: User) -> Timer | None:
             .order_by("started_at").first())
 
 
+def timers_for_ticket_page(*, technician: User, ticket: Ticket) -> tuple[Timer | None,
+                                                                        Timer | None]:
+    """The header's timer (the technician's earliest, as ``timer_running_get``) and the one on
+    this ticket (the work panel's), in one query of at most two rows."""
+    earliest = (Timer.objects.filter(technician=technician).order_by("started_at")
+                .values("pk")[:1])
+    rows = list(Timer.objects.filter(technician=technician)
+                .filter(Q(ticket=ticket) | Q(pk__in=earliest))
+                .select_related("ticket").order_by("started_at"))
+    header = rows[0] if rows else None
+    here = next((t for t in rows if t.ticket_id == ticket.pk), None)
+    return header, here
+
+
 def timer_list_for_technician(*, technician: User) -> QuerySet[Timer]:
     """A technician's running timers (a handful), newest first, with their requests."""
     return (
@@ -131,11 +145,16 @@ class TicketWorkPanel:
     now: datetime
 
 
-def ticket_work_panel(*, ticket: Ticket, user) -> TicketWorkPanel | None:
-    """Everything the work panel of a ticket page shows, in five bounded queries."""
+_UNKNOWN = object()
+
+
+def ticket_work_panel(*, ticket: Ticket, user, timer=_UNKNOWN) -> TicketWorkPanel | None:
+    """Everything the work panel of a ticket page shows, in five bounded queries (four when
+    the caller already read the technician's ``timer`` on this ticket)."""
     if not is_vendor_staff(user):
         return None
-    timer = timer_running(technician=user, ticket=ticket)
+    if timer is _UNKNOWN:
+        timer = timer_running(technician=user, ticket=ticket)
     entries = list(
         WorkEntry.objects.filter(ticket=ticket).select_related("technician")
         .order_by("-started_at", "-id")[: PANEL_ENTRIES + 1]
