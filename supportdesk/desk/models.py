@@ -161,3 +161,6 @@ class TicketPresence(models.Model):
             models.UniqueConstraint(fields=["ticket", "user"], name="presence_once"),
         ]
         indexes = [models.Index(fields=["ticket", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.ticket_id} at {self.seen_at:%H:%M:%S}"

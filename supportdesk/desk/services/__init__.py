@@ -7,6 +7,7 @@ presence: who else has a request open or is typing (the collision warning)
 """
 
 from .dashboard import dashboard_refresh
+from .presence import presence_beat
 from .replies import (
     MACRO_MAX_TICKETS,
     MacroResult,
@@ -16,7 +17,6 @@ from .replies import (
     macro_delete,
     macro_save,
 )
-from .presence import presence_beat
 from .saved_views import saved_view_delete, saved_view_save
 
 __all__ = [
