@@ -44,11 +44,15 @@ lint:
 test-fast: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider -m "not slow and not browser"
 
+# The full run fuzzes the API with 100 examples per operation and role (docs/security.md #37);
+# the edit-test loop (test-fast) keeps the fuzzers' small default.
+FUZZ_EXAMPLES ?= 100
+
 test-sqlite:
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -q -p no:cacheprovider
 
 test-pg:
-	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" --migrations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" --migrations
 
 bench: setup
 	$(BIN)/python bench/bench_calendar.py

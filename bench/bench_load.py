@@ -10,7 +10,8 @@ cache on database 13, JSON request logs to a file, staff MFA off so that the tec
 session can be made directly), and Locust (headless, ``--users`` users, no wait between
 requests: a closed loop as fast as the server answers) hits one page at a time for
 ``--seconds`` seconds after a warm-up: the queue (``/desk/``), a ticket page and the API
-ticket list (``/api/v1/tickets/``), as a technician. Printed per page and worker count:
+ticket list (``/api/v1/tickets/``, with a read-scope Bearer token), as a technician.
+Printed per page and worker count:
 requests per second, p50 and p95 in milliseconds, failures.
 
 Targets (2-core machine): p95 < 250 ms at 8 users; >= 30 queue pages/s with 2 workers.
@@ -54,7 +55,11 @@ if os.environ.get("BENCH_LOAD_PATH"):
         wait_time = constant(0)
 
         def on_start(self):
-            self.client.cookies.set("sessionid", os.environ["BENCH_LOAD_SESSION"])
+            # The API as machines use it: a Bearer token, no session (issue 12).
+            if os.environ["BENCH_LOAD_PATH"].startswith("/api/"):
+                self.client.headers["Authorization"] = f"Bearer {os.environ['BENCH_LOAD_TOKEN']}"
+            else:
+                self.client.cookies.set("sessionid", os.environ["BENCH_LOAD_SESSION"])
 
         @task
         def page(self):
@@ -90,7 +95,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare() -> tuple[str, int]:
+def prepare() -> tuple[str, int, str]:
     """The data set (filled when missing), migrations, static files; a technician's session
     key and the ticket to load."""
     # The server's settings (its SECRET_KEY signs the session made here).
@@ -119,7 +124,12 @@ def prepare() -> tuple[str, int]:
     session.set_expiry(24 * 3600)
     session.create()
     ticket = Ticket.objects.filter(status="open").order_by("response_due_at").first()
-    return session.session_key, ticket.pk
+    from supportdesk.api.models import ApiToken
+    from supportdesk.api.services import api_token_create
+
+    ApiToken.objects.filter(user=tech, name="bench-load").delete()
+    _token, secret = api_token_create(user=tech, name="bench-load", scopes=["read"], by=tech)
+    return session.session_key, ticket.pk, secret
 
 
 def start_gunicorn(workers: int, port: int, log: Path) -> subprocess.Popen:
@@ -151,10 +161,10 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def locust(*, port: int, name: str, path: str, session: str, users: int, seconds: int,
-           csv_prefix: Path) -> dict:
+def locust(*, port: int, name: str, path: str, session: str, token: str, users: int,
+           seconds: int, csv_prefix: Path) -> dict:
     env = {**os.environ, "BENCH_LOAD_PATH": path, "BENCH_LOAD_NAME": name,
-           "BENCH_LOAD_SESSION": session}
+           "BENCH_LOAD_SESSION": session, "BENCH_LOAD_TOKEN": token}
     subprocess.run(
         [str(BIN / "locust"), "-f", str(Path(__file__).resolve()), "--headless",
          "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
@@ -177,7 +187,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
-    session, ticket = prepare()
+    session, ticket, token = prepare()
     out = Path(tempfile.mkdtemp(prefix="sd-bench-load-"))
     results = []
     for workers in [int(w) for w in args.workers.split(",")]:
@@ -186,10 +196,11 @@ def main() -> None:
         try:
             for name, template in PAGES.items():
                 path = template.format(ticket=ticket)
-                locust(port=port, name=name, path=path, session=session, users=args.users,
-                       seconds=args.warmup, csv_prefix=out / f"warm-{workers}-{name}")
+                locust(port=port, name=name, path=path, session=session, token=token,
+                       users=args.users, seconds=args.warmup,
+                       csv_prefix=out / f"warm-{workers}-{name}")
                 figures = locust(port=port, name=name, path=path, session=session,
-                                 users=args.users, seconds=args.seconds,
+                                 token=token, users=args.users, seconds=args.seconds,
                                  csv_prefix=out / f"run-{workers}-{name}")
                 results.append((workers, name, figures))
                 print(f"  {workers} worker(s) {name:12s} {figures['rps']:7.1f} req/s  "
