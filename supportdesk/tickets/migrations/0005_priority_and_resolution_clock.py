@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('contracts', '0002_prepaid_purchase_to_entitlements'),
+        ('contracts', '0001_initial'),
         ('customers', '0001_initial'),
         ('tickets', '0004_open_load_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
