@@ -8,7 +8,6 @@ import tempfile
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -32,10 +31,10 @@ from .forms import AssignForm
 from .selectors import macro_get_for, saved_views_for
 from .services import (
     MACRO_MAX_TICKETS,
-    MacroResult,
     macro_apply,
     saved_view_delete,
     saved_view_save,
+    tickets_each,
 )
 
 #: At most this many rows leave in one export: a view of a million requests is filtered
@@ -100,19 +99,6 @@ def _selected(request: HttpRequest) -> list[Ticket]:
     return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
 
 
-def _each(tickets: list[Ticket], step) -> list[MacroResult]:
-    results = []
-    for ticket in tickets:
-        try:
-            with transaction.atomic():
-                step(ticket)
-        except ApplicationError as exc:
-            results.append(MacroResult(ticket=ticket, ok=False, message=str(exc.message)))
-        else:
-            results.append(MacroResult(ticket=ticket, ok=True))
-    return results
-
-
 @staff_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
@@ -135,15 +121,18 @@ def bulk(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a technician."))
             return _to_queue(back)
         assignee = form.cleaned_data["assignee"]
-        results = _each(tickets, lambda t: ticket_assign(ticket=t, assignee=assignee, by=user))
+        results = tickets_each(
+            tickets=tickets, by=user,
+            step=lambda t: ticket_assign(ticket=t, assignee=assignee, by=user))
     elif action in ("status", "close"):
         status = (Ticket.Status.CLOSED if action == "close"
                   else request.POST.get("status", ""))
         if status not in Ticket.Status.values:
             messages.error(request, _("Choose a status."))
             return _to_queue(back)
-        results = _each(tickets, lambda t: ticket_change_status(ticket=t, status=status,
-                                                                by=user))
+        results = tickets_each(
+            tickets=tickets, by=user,
+            step=lambda t: ticket_change_status(ticket=t, status=status, by=user))
     elif action == "macro":
         macro = macro_get_for(user=user, macro_id=request.POST.get("macro"))
         if macro is None:

@@ -16,6 +16,7 @@ from .replies import (
     macro_apply,
     macro_delete,
     macro_save,
+    tickets_each,
 )
 from .saved_views import saved_view_delete, saved_view_save
 
@@ -31,4 +32,5 @@ __all__ = [
     "presence_beat",
     "saved_view_delete",
     "saved_view_save",
+    "tickets_each",
 ]

@@ -94,8 +94,9 @@ class MacroResult:
     message: str = ""
 
 
-def macro_apply(*, macro: Macro, tickets: list[Ticket], by) -> list[MacroResult]:
-    """Apply ``macro`` to each of ``tickets`` (one transaction each)."""
+def tickets_each(*, tickets: list[Ticket], step, by) -> list[MacroResult]:
+    """Do ``step(ticket)`` on each request in its own transaction (bounded): a refused one
+    keeps nothing of it, the others go on; one result per request."""
     ensure_staff(by)
     if len(tickets) > MACRO_MAX_TICKETS:
         raise ApplicationError(MACRO_TOO_MANY % {"max": MACRO_MAX_TICKETS}, code="too_many")
@@ -103,12 +104,17 @@ def macro_apply(*, macro: Macro, tickets: list[Ticket], by) -> list[MacroResult]
     for ticket in tickets:
         try:
             with transaction.atomic():
-                _apply_one(macro, ticket, by)
+                step(ticket)
         except ApplicationError as exc:
             results.append(MacroResult(ticket=ticket, ok=False, message=str(exc.message)))
         else:
             results.append(MacroResult(ticket=ticket, ok=True))
     return results
+
+
+def macro_apply(*, macro: Macro, tickets: list[Ticket], by) -> list[MacroResult]:
+    """Apply ``macro`` to each of ``tickets`` (one transaction each)."""
+    return tickets_each(tickets=tickets, step=lambda t: _apply_one(macro, t, by), by=by)
 
 
 def _apply_one(macro: Macro, ticket: Ticket, by) -> None:
