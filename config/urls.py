@@ -28,6 +28,11 @@ urlpatterns = [
     path("desk/", include("supportdesk.desk.urls")),
     path("desk/work/", include("supportdesk.worklog.urls")),
     path("billing/", include("supportdesk.billing.urls")),
+    # E-invoicing: statements handed to the provider (supportdesk.einvoicing)
+    path("billing/einvoices/", include("supportdesk.einvoicing.urls")),
+    # The knowledge base and the satisfaction report as staff use them
+    path("desk/kb/", include("supportdesk.knowledge.urls")),
+    path("desk/satisfaction/", include("supportdesk.satisfaction.urls")),
     path("portal/", include("supportdesk.portal.urls")),
     path("notifications/", include("supportdesk.notifications.urls")),
     path("webhooks/", include("supportdesk.webhooks.urls")),

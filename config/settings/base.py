@@ -95,11 +95,14 @@ INSTALLED_APPS = [
     "supportdesk.agreements",
     "supportdesk.worklog",
     "supportdesk.billing",
+    "supportdesk.knowledge",
+    "supportdesk.satisfaction",
     "supportdesk.desk",
     "supportdesk.portal",
     "supportdesk.api",
     "supportdesk.mail",
     "supportdesk.webhooks",
+    "supportdesk.einvoicing",
     "supportdesk.ops",
 ]
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("statements/", views.statements, name="statements"),
     path("statements/<int:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("terms/", views.terms, name="terms"),
+    # The knowledge base and the satisfaction survey as customers see them
+    path("kb/", include("supportdesk.knowledge.portal_urls")),
+    path("rate/", include("supportdesk.satisfaction.portal_urls")),
 ]

@@ -1,0 +1,1 @@
+"""The knowledge base: articles per product and release, their search, and deflection at intake."""

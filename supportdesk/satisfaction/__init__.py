@@ -1,0 +1,1 @@
+"""The satisfaction survey: one rating per resolved request, and its report."""
