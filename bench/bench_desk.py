@@ -177,7 +177,8 @@ def fill(n_tickets: int, n_entries: int) -> None:
                         assignee_id, tier, received_at, first_response_at, resolved_at,
                         closed_at, response_target_minutes, response_target_max_minutes,
                         response_due_at, response_due_max_at, sla_outcome, search_text,
-                        created_at, updated_at)
+                        priority, resolution_target_minutes, resolution_due_at,
+                        resolution_outcome, created_at, updated_at)
                     SELECT c.id, s.product, '', {subjects}[s.si] || ' ' || s.g,
                         {bodies}[s.bi], s.via, s.cat, s.status, 'none', '',
                         s.assignee, s.tier, s.received,
@@ -190,6 +191,8 @@ def fill(n_tickets: int, n_entries: int) -> None:
                              WHEN s.resp <= s.due + s.extra THEN 'late' ELSE 'breached' END,
                         {folded_subjects}[s.si] || ' ' || s.g || ' ' || {folded_bodies}[s.bi]
                             || ' ' || c.search_text,
+                        s.priority, s.target * 6, s.received + s.due * 6,
+                        CASE WHEN s.open THEN '' ELSE 'met' END,
                         s.received, s.received
                     FROM (
                         SELECT g, r, (r < {OPEN_SHARE}) AS open,
@@ -207,6 +210,8 @@ def fill(n_tickets: int, n_entries: int) -> None:
                             CASE WHEN g % 10 = 0 THEN NULL
                                  ELSE (ARRAY{staff})[1 + (g % {len(staff)})] END AS assignee,
                             (ARRAY['free','basic','business'])[1 + (g % 3)] AS tier,
+                            (ARRAY['normal','normal','normal','normal','high','low',
+                                   'normal','urgent'])[1 + (g % 8)] AS priority,
                             CASE WHEN g % 3 = 0 THEN 960 WHEN g % 3 = 1 THEN 960 ELSE 480 END
                                 AS target,
                             CASE WHEN g % 3 = 0 THEN 2400 WHEN g % 3 = 1 THEN 960 ELSE 480 END

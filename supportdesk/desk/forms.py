@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.selectors import assignable_staff_queryset
 from supportdesk.agreements.models import Quote
 from supportdesk.catalog.models import Product
 from supportdesk.common.choices import Priority
@@ -75,9 +76,7 @@ class StatusForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Technician"), required=False, empty_label=_("— unassigned —"),
-        queryset=User.objects.filter(
-            is_active=True, role__in=[User.Role.TECHNICIAN, User.Role.MANAGER]
-        ).order_by("first_name", "last_name", "username"),
+        queryset=assignable_staff_queryset(),
     )
 
 

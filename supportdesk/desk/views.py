@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
+from django.db.models import Value, prefetch_related_objects
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from supportdesk.accounts.selectors import assignable_staff
 from supportdesk.agreements import selectors as agreement_selectors
 from supportdesk.agreements import services as agreement_services
 from supportdesk.agreements.models import Quote
@@ -267,8 +268,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "link_kinds": TicketLink.Kind.choices,
         "merge_target": forms.get("merge_target", ""),
         "link_other": forms.get("link_other", ""),
-        "canned_replies": list(canned_replies_for(user=user).values_list("pk", "title")),
-        "macros": list(macros_for(user=user).select_related(None).values_list("pk", "name")),
+        **_reply_picks(user),
         "conversation": ticket_selectors.message_list_for_user(ticket=ticket, user=user),
         "attachments": ticket_selectors.attachment_list_for_user(ticket=ticket, user=user),
         "events": ticket_selectors.event_list_for_user(ticket=ticket, user=user, limit=50),
@@ -289,10 +289,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         # makes, in a fraction of the time (the bench measures this page).
         "technician_options": format_html_join(
             "", '<option value="{}"{}>{}</option>',
-            ((u.pk, SELECTED if u.pk == ticket.assignee_id else "",
-              u.get_full_name() or u.username)
-             for u in AssignForm.base_fields["assignee"].queryset.only(
-                 "pk", "first_name", "last_name", "username"))),
+            ((pk, SELECTED if pk == ticket.assignee_id else "", name)
+             for pk, name in assignable_staff())),
         "categories": category_choices(),
         "prerequisites": [
             (name, field.label, PrerequisitesForm.initial_for(ticket)[name])
@@ -306,6 +304,17 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         "work_panel": ticket_work_panel(ticket=ticket, user=user, timer=timer),
         **_quote_context(ticket, today, forms),
     }
+
+
+def _reply_picks(user) -> dict:
+    """The canned replies and macros the user may pick, in one query for both."""
+    rows = list(
+        canned_replies_for(user=user).order_by().values_list("pk", "title", Value("reply"))
+        .union(macros_for(user=user).select_related(None).order_by()
+               .values_list("pk", "name", Value("macro")), all=True))
+    rows.sort(key=lambda row: (row[1], row[0]))
+    return {"canned_replies": [(pk, title) for pk, title, kind in rows if kind == "reply"],
+            "macros": [(pk, name) for pk, name, kind in rows if kind == "macro"]}
 
 
 def _quote_context(ticket: Ticket, today, forms: dict) -> dict:
