@@ -470,8 +470,9 @@ def ticket_get_for_user(*, user, ticket_id) -> Ticket:
         raise Http404
     ticket = (
         _visible_tickets(user)
-        .select_related("customer", "product", "assignee", "contract", "contact",
-                        "contract__tariff_version")
+        # What every page of one request shows; the contract is read where it prices
+        # something (a join more costs the ticket page more planning than its own query).
+        .select_related("customer", "product", "assignee", "contact")
         .filter(pk=pk)
         .first()
     )
