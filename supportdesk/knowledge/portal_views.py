@@ -97,7 +97,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
     except ApplicationError:
         return JsonResponse({"results": []}, status=400)
     return JsonResponse({"results": [{
-        "id": hit.article.pk, "title": hit.article.title,
+        "id": hit.article.pk, "title": hit.title.as_json(),
         "snippet": hit.body.as_json(),
         "url": reverse("portal:kb:article", args=[hit.article.pk]) + f"?intake={token}",
     } for hit in hits]})

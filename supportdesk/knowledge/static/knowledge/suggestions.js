@@ -17,23 +17,27 @@
     return input ? input.value : "";
   }
 
+  // [[text, matched], ...] into ``node``: the matched pieces in <mark>, all as text.
+  function fill(node, parts) {
+    parts.forEach(function (part) {
+      if (part[1]) {
+        var mark = document.createElement("mark");
+        mark.textContent = part[0];
+        node.appendChild(mark);
+      } else {
+        node.appendChild(document.createTextNode(part[0]));
+      }
+    });
+  }
+
   function render(results) {
     list.textContent = "";
     results.forEach(function (item) {
       var row = rowTemplate.content.firstElementChild.cloneNode(true);
       var link = row.querySelector(".kb-title");
-      link.textContent = item.title;
+      fill(link, item.title);
       link.href = item.url;
-      var snippet = row.querySelector(".kb-snippet");
-      item.snippet.forEach(function (part) {
-        if (part[1]) {
-          var mark = document.createElement("mark");
-          mark.textContent = part[0];
-          snippet.appendChild(mark);
-        } else {
-          snippet.appendChild(document.createTextNode(part[0]));
-        }
-      });
+      fill(row.querySelector(".kb-snippet"), item.snippet);
       var button = row.querySelector(".kb-solved-btn");
       button.dataset.article = String(item.id);
       button.addEventListener("click", solved);
