@@ -29,7 +29,7 @@ from .services import deflection_record, suggestion_opened, suggestions_record
 from .text import render_markdown
 from .views import inline_file_response
 
-LIST_SIZE = 50
+LIST_SIZE = 20
 
 
 def _int(value) -> int | None:

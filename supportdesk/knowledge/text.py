@@ -9,6 +9,7 @@ Snippets are built from the original text, escaped piece by piece, and only then
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -83,16 +84,21 @@ def search_terms(query: str) -> list[str]:
     return [t[:40] for t in _TERM.findall(fold(query or ""))][:MAX_TERMS]
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch)
+    return "".join(x for x in decomposed if not unicodedata.combining(x)).casefold()
+
+
 def _folded_with_map(text: str) -> tuple[str, list[int]]:
     """``text`` folded character by character, with each folded character's position in
     ``text`` (folding may drop accents or turn one character into two)."""
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        decomposed = unicodedata.normalize("NFD", ch)
-        for c in "".join(x for x in decomposed if not unicodedata.combining(x)).casefold():
-            out.append(c)
-            where.append(i)
+        folded = _fold_char(ch)
+        out.append(folded)
+        where.extend([i] * len(folded))
     return "".join(out), where
 
 
