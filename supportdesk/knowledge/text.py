@@ -2,7 +2,7 @@
 
 Markdown (Python-Markdown) lets authors write raw HTML, so its output is always cleaned by
 ``nh3`` with an allowlist: no script, no event handlers, no ``javascript:`` links, images
-only from this article's own files (docs/security.md #9, #55). Files are written in the text
+only from this article's own files (docs/security.md #9, #57). Files are written in the text
 as ``kb:<uuid>`` and become the URL of the permission-checked view of whoever reads.
 Snippets are built from the original text, escaped piece by piece, and only then marked.
 """
