@@ -127,9 +127,9 @@ def _ranked_postgresql(qs: QuerySet[Article], terms: list[str], *, match_all: bo
     tsquery = (" & " if match_all else " | ").join(f"{t}:*" for t in terms)
     query = "to_tsquery('simple'::regconfig, %s)"
     # Only the folded words (\w+) and fixed SQL reach the text; the query is a parameter.
-    matches = RawSQL(f"{MATCH_VECTOR} @@ {query}",  # noqa: S611
+    matches = RawSQL(f"{MATCH_VECTOR} @@ {query}",  # noqa: S611  # nosec B611
                      [tsquery], output_field=BooleanField())
-    rank = RawSQL(f'ts_rank("knowledge_article"."search_rank_vector", {query})',  # noqa: S611
+    rank = RawSQL(f'ts_rank("knowledge_article"."search_rank_vector", {query})',  # noqa: S611  # nosec B611
                   [tsquery], output_field=FloatField())
     return qs.filter(matches).annotate(rank=rank)
 
