@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -142,7 +142,7 @@ def article_revision(request: HttpRequest, article_id: int, number: int) -> Http
     article = article_get_for_user(user=request.user, article_id=article_id)
     revision = article.revisions.select_related("author").filter(number=number).first()
     if revision is None:
-        return render(request, "404.html", status=404)
+        raise Http404
     body = revision.body_en if request.LANGUAGE_CODE == "en" and revision.body_en \
         else revision.body_el
     return render(request, "knowledge/desk/revision.html", {

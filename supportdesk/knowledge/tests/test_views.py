@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from supportdesk.knowledge.models import Article, ArticleTicketLink, Deflection, Suggestion
+from supportdesk.knowledge.selectors import minutes_estimate_for
 from supportdesk.knowledge.services import article_create
 from supportdesk.tickets.services import ticket_create
 from tests.security.test_xss import PAYLOADS, active_content
@@ -145,3 +146,21 @@ def test_payloads_in_titles_and_texts_are_inert(kb, technician, customer_a, mana
     suggest = _client(customer_a).get("/portal/kb/suggest/", {"token": TOKEN, "q": "εκτυπωτης",
                                                               "product": kb["pos"].pk})
     assert suggest["Content-Type"] == "application/json"
+
+
+def test_a_manager_sets_the_minutes_of_a_kind_in_the_admin(kb, manager):
+    manager.is_superuser = True  # as the demo's manager: the admin's model permissions
+    manager.save()
+    client = _client(manager)
+    response = client.post("/admin/knowledge/minutesestimate/add/",
+                           {"category": "how_to", "minutes": "12"})
+    assert response.status_code == 302
+    assert minutes_estimate_for("how_to") == 12
+    assert client.get("/admin/knowledge/article/").status_code == 200
+    assert client.get(f"/admin/knowledge/article/{kb['published'].pk}/change/").status_code \
+        == 200  # shown read-only
+
+
+def test_an_unknown_revision_is_404(kb, technician):
+    assert _client(technician).get(
+        f"/desk/kb/{kb['published'].pk}/history/99/").status_code == 404
