@@ -266,6 +266,12 @@ def article_ticket_links(*, article: Article) -> list[ArticleTicketLink]:
     return list(article.ticket_links.select_related("ticket", "ticket__customer")[:100])
 
 
+def ticket_article_links(*, ticket) -> list[ArticleTicketLink]:
+    """"Solved by article", seen from the request (staff)."""
+    return list(ArticleTicketLink.objects.filter(ticket=ticket).select_related("article")
+                .order_by("created_at")[:20])
+
+
 def article_figures(*, article: Article) -> ArticleFigures:
     """The intake figures of one article, all time (the staff article page)."""
     suggestions = Suggestion.objects.filter(article=article).aggregate(

@@ -5,12 +5,13 @@ and XSS payloads in titles and texts inert everywhere (docs/security.md #9)."""
 import re
 
 import pytest
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
 from supportdesk.knowledge.models import Article, ArticleTicketLink, Deflection, Suggestion
 from supportdesk.knowledge.selectors import minutes_estimate_for
-from supportdesk.knowledge.services import article_create
+from supportdesk.knowledge.services import article_create, article_link_ticket
 from supportdesk.tickets.services import ticket_create
 from tests.security.test_xss import PAYLOADS, active_content
 
@@ -164,3 +165,12 @@ def test_a_manager_sets_the_minutes_of_a_kind_in_the_admin(kb, manager):
 def test_an_unknown_revision_is_404(kb, technician):
     assert _client(technician).get(
         f"/desk/kb/{kb['published'].pk}/history/99/").status_code == 404
+
+
+def test_the_ticket_page_tag_lists_the_articles_that_solved_it(kb, technician, org_a):
+    ticket = ticket_create(customer=org_a, subject="x", received_via="phone", by=technician)
+    template = Template("{% load knowledge_tags %}{% ticket_articles ticket %}")
+    assert template.render(Context({"ticket": ticket})).strip() == ""
+    article_link_ticket(article=kb["published"], ticket=ticket, by=technician)
+    html = template.render(Context({"ticket": ticket}))
+    assert f'href="/desk/kb/{kb["published"].pk}/"' in html and "ΕΚΤΥΠΩΤΉΣ" in html
