@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from supportdesk.accounts.models import User
 from supportdesk.billing.models import Statement
+from supportdesk.knowledge.models import Article
+from supportdesk.knowledge.selectors import articles_for_customer
 from supportdesk.tickets.models import Ticket
 from supportdesk.worklog.models import Visit, WorkEntry
 
@@ -31,6 +33,13 @@ def staff_pages() -> list[str]:
         reverse("password_change"), reverse("admin:index"),
         reverse("admin:contracts_tariffversion_changelist"),
     ]
+    article = Article.objects.order_by("pk").first()
+    if article is not None:
+        pages += [reverse("knowledge:list"), reverse("knowledge:new"),
+                  reverse("knowledge:article", args=[article.pk]),
+                  reverse("knowledge:edit", args=[article.pk]),
+                  reverse("knowledge:history", args=[article.pk]),
+                  reverse("knowledge:revision", args=[article.pk, 1])]
     entry = WorkEntry.objects.order_by("-pk").first()  # the newest: not locked by a statement
     if entry is not None:
         pages += [reverse("worklog:entry_detail", args=[entry.pk]),
@@ -45,7 +54,12 @@ def staff_pages() -> list[str]:
 def customer_pages(user: User) -> list[str]:
     """The pages of a customer user (``shop01`` in the demo)."""
     ticket = Ticket.objects.filter(customer=user.customer).order_by("-pk").first()
-    return [reverse("portal:home"), reverse("portal:ticket_new"),
-            reverse("portal:ticket", args=[ticket.pk]), reverse("portal:releases"),
-            reverse("portal:statements"), reverse("portal:terms"),
-            reverse("notifications:inbox"), reverse("notifications:preferences")]
+    pages = [reverse("portal:home"), reverse("portal:ticket_new"),
+             reverse("portal:ticket", args=[ticket.pk]), reverse("portal:releases"),
+             reverse("portal:statements"), reverse("portal:terms"),
+             reverse("notifications:inbox"), reverse("notifications:preferences"),
+             reverse("portal:kb:list")]
+    article = articles_for_customer(user=user).order_by("pk").first()
+    if article is not None:
+        pages.append(reverse("portal:kb:article", args=[article.pk]))
+    return pages

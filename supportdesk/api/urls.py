@@ -24,7 +24,7 @@ from ninja.openapi.views import openapi_view
 
 from supportdesk.common.exceptions import ApplicationError
 
-from . import agreements, billing, tickets, work
+from . import agreements, billing, knowledge, tickets, work
 from .errors import ApiError, error_response, validation_fields
 from .idempotency import idempotent_posts
 
@@ -118,6 +118,7 @@ api.add_router("/v1/quotes", agreements.quotes_router)
 api.add_router("/v1/releases", agreements.releases_router)
 api.add_router("/v1/customers", billing.customers_router)
 api.add_router("/v1/statements", billing.statements_router)
+api.add_router("/v1/articles", knowledge.router)
 
 
 def _staff_only(view):

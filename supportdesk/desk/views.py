@@ -39,6 +39,7 @@ from supportdesk.common.permissions import manager_required, staff_required
 from supportdesk.customers.models import Customer
 from supportdesk.customers.selectors import customer_search
 from supportdesk.domain.ticket_status import CLOCK_PAUSED_STATUSES, next_statuses
+from supportdesk.knowledge.selectors import deflection_dashboard
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets import services as ticket_services
 from supportdesk.tickets.models import Ticket, TicketLink, TicketPause
@@ -550,4 +551,5 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sla_chart": charts.sla_chart(data),
         "channel_chart": charts.channel_chart(data),
         "load_chart": charts.load_chart(data),
+        "deflection": deflection_dashboard(),
     })

@@ -115,6 +115,17 @@ def hours_left(*, customer_id: int, contract, today: date) -> HoursLeft:
                      uses_bank=bool(terms.uses_prepaid_bank))
 
 
+def contract_has_updates(*, contract, day: date) -> bool:
+    """§4: whether ``contract`` entitles its customer to updated versions on ``day`` (the
+    tier's terms in the tariff of that contract year); no contract is the Free tier, which
+    has none. The portal's releases, the API and the knowledge base's entitlement-only
+    articles all ask here."""
+    if contract is None:
+        return False
+    tariff = tariff_to_domain(tariff_version_for(contract=contract, day=day))
+    return bool(tariff.tier(DomainTier(contract.tier)).has_updates)
+
+
 def minutes_held_by_entry(entry) -> tuple[int, int]:
     """Minutes a work entry currently holds in (allowance, bank): what an edit gives back
     before the entry is priced again."""

@@ -32,6 +32,7 @@ from supportdesk.contracts.selectors import calendar_get_default
 from supportdesk.contracts.services import contract_create
 from supportdesk.customers.models import Customer, Licence
 from supportdesk.customers.services import customer_create
+from supportdesk.ops.demo_knowledge import load_knowledge
 from supportdesk.tickets.models import Message, Ticket, TicketEvent
 from supportdesk.tickets.services import (
     ticket_assign,
@@ -159,6 +160,7 @@ def load_demo(*, today: dt.date, seed: int = 2026, now: dt.datetime | None = Non
     real_now = now or timezone.now()
     _history(rng, customers, products, technicians, manager, today, real_now)
     _billing(manager, today, real_now)
+    load_knowledge(author=technicians[0], customers=customers, seed=seed)
     return DemoResult(created=True, logins=demo_logins(today))
 
 

@@ -13,14 +13,9 @@ from supportdesk.agreements.models import Quote
 from supportdesk.billing.models import Statement
 from supportdesk.catalog.models import Release
 from supportdesk.contracts.models import Contract
-from supportdesk.contracts.selectors import (
-    contract_in_force,
-    tariff_to_domain,
-    tariff_version_for,
-)
-from supportdesk.domain.tariff import Tier
+from supportdesk.contracts.selectors import contract_in_force
 from supportdesk.domain.ticket_status import CLOSED_STATUSES, OPEN_STATUSES
-from supportdesk.entitlements.selectors import hours_left
+from supportdesk.entitlements.selectors import contract_has_updates, hours_left
 from supportdesk.tickets.models import Ticket
 
 PAGE_SIZE = 25
@@ -52,13 +47,8 @@ def portal_contract(*, user, today: date) -> PortalContract:
     contract = contract_in_force(customer_id=user.customer_id, day=today)
     if contract is None:
         return PortalContract(contract=None, tier="free", has_updates=False)
-    tariff = tariff_to_domain(tariff_version_for(contract=contract, day=today))
     return PortalContract(contract=contract, tier=contract.tier,
-                          has_updates=tariff_has_updates(tariff, contract.tier))
-
-
-def tariff_has_updates(tariff, tier: str) -> bool:
-    return bool(tariff.tier(Tier(tier)).has_updates)
+                          has_updates=contract_has_updates(contract=contract, day=today))
 
 
 def release_list_for_customer(*, user, today: date) -> list[Release]:

@@ -24,6 +24,11 @@ PORTAL_ROUTES = {
     "portal:statements": False,
     "portal:statement_pdf": True,
     "portal:quote_decide": True,
+    "portal:kb:list": False,
+    "portal:kb:article": True,
+    "portal:kb:file": True,
+    "portal:kb:suggest": False,
+    "portal:kb:solved": False,
 }
 PUBLIC_PORTAL_ROUTES = {"portal:terms"}
 
@@ -53,6 +58,8 @@ API_OPERATIONS = {
     ("GET", "/v1/statements/{statement_id}"),
     ("GET", "/v1/statements/{statement_id}/pdf"),
     ("GET", "/v1/statements/{statement_id}/csv"),
+    ("GET", "/v1/articles/"),
+    ("GET", "/v1/articles/{article_id}"),
 }
 
 

@@ -24,6 +24,7 @@ from supportdesk.common.choices import Tier
 from supportdesk.common.tests.helpers import at
 from supportdesk.contracts.tests.factories import ContractFactory
 from supportdesk.customers.tests.factories import LicenceFactory
+from supportdesk.knowledge.services import article_create
 from supportdesk.tickets.services import (
     attachment_add,
     ticket_classify,
@@ -85,9 +86,12 @@ def _company(org, *, code, technician, secret, hour):
     release = ReleaseFactory(product=product, version=f"9.{code}",
                              released_on=dt.date(2026, 11, 1),
                              file=SimpleUploadedFile(f"setup-{code}.zip", b"PK\x03\x04 zip"))
+    article = article_create(by=technician, title_el=f"Οδηγός {secret}",
+                             body_el=f"Βήματα {secret}", product=product,
+                             visibility="customers", entitled_only=True)
     return {"org": org, "product": product, "ticket": ticket, "message": message,
             "attachment": attachment, "entry": entry, "quoted": quoted, "release": release,
-            "secret": secret}
+            "article": article, "secret": secret}
 
 
 @pytest.fixture

@@ -47,6 +47,9 @@ EXPECTED = {
     ("GET", "/v1/statements/{statement_id}"): (404, 200),
     ("GET", "/v1/statements/{statement_id}/pdf"): (404, 200),
     ("GET", "/v1/statements/{statement_id}/csv"): (404, 200),
+    # an article of B's product only (A holds no licence for it), entitlement-only
+    ("GET", "/v1/articles/"): (LIST, 200),
+    ("GET", "/v1/articles/{article_id}"): (404, 200),
 }
 
 
@@ -58,7 +61,8 @@ def _call(client, method, template, side, *, product, technician):
     url = "/api" + template.format(
         ticket_id=side["ticket"].pk, attachment_uuid=side["attachment"].uuid,
         quote_id=side["quote"].pk, release_id=side["release"].pk,
-        customer_id=side["org"].pk, statement_id=side["statement"].pk)
+        customer_id=side["org"].pk, statement_id=side["statement"].pk,
+        article_id=side["article"].pk)
     if method == "GET":
         return client.get(url)
     if template.endswith("/attachments"):
@@ -117,6 +121,8 @@ def test_customer_token_never_reaches_another_company(world, customer_a, technic
         ids = {row["id"] for row in (data["items"] if isinstance(data, dict) else data)}
         b_ids = {b["ticket"].pk, b["quoted"].pk, b["statement"].pk, b["release"].pk}
         own_ids = {a["ticket"].pk, a["quoted"].pk, a["statement"].pk, a["release"].pk}
+        if template.startswith("/v1/articles"):  # ids of another table
+            b_ids, own_ids = {b["article"].pk}, {a["article"].pk}
         assert ids and ids <= own_ids
         assert not ids & (b_ids - own_ids)
 

@@ -27,6 +27,17 @@ STAFF_PREFIXES = ("desk/", "billing/")
 # name -> how to reach it. "staff": session login as staff (the default); "token": a
 # capability URL (e.g. a phone's calendar feed) that answers 404 without a valid token.
 KNOWN: dict[str, str] = {
+    # knowledge base (issue 15)
+    "knowledge:list": "staff",
+    "knowledge:new": "staff",
+    "knowledge:search_json": "staff",
+    "knowledge:article": "staff",
+    "knowledge:edit": "staff",
+    "knowledge:history": "staff",
+    "knowledge:revision": "staff",
+    "knowledge:file_upload": "staff",
+    "knowledge:link": "staff",
+    "knowledge:file": "staff",
     # desk (part A)
     "desk:queue": "staff",
     "desk:ticket_new": "staff",
