@@ -170,7 +170,7 @@ def test_the_csv_export(world, manager):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     by_group = {(r[0], r[1]): r[2:] for r in rows[1:]}
-    assert by_group[("Βαθμίδα", "Βασική")] == ["2", "1", "1", "50.0", "135"]
+    assert by_group[("Πακέτο", "Basic")] == ["2", "1", "1", "50.0", "135"]
     assert rows[-1][2:] == ["5", "3", "2", "60.0", "135"]
     # a technician's name that starts like a formula is neutralised
     assert all(not cell.startswith("=") for row in rows for cell in row)
