@@ -1,4 +1,4 @@
-"""The rating pages (docs/satisfaction.md, docs/security.md #52): the mail's capability link
+"""The rating pages (docs/satisfaction.md, docs/security.md #54): the mail's capability link
 and the portal's form. Another customer's request or token is 404, a forged or expired
 token 404, and none of them changes anything; bad input keeps what was typed."""
 
