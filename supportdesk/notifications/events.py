@@ -19,6 +19,7 @@ class Event(models.TextChoices):
     TICKET_REOPENED = "ticket_reopened", _("Your request was reopened")
     QUOTE_ISSUED = "quote_issued", _("A quote for out-of-scope work (§10)")
     STATEMENT_ISSUED = "statement_issued", _("A statement was issued")
+    SATISFACTION_SURVEY = "satisfaction_survey", _("How did we do? (rating a resolved request)")
     # To the vendor's staff
     NEW_TICKET = "new_ticket", _("New request")
     CUSTOMER_REPLY = "customer_reply", _("The customer replied")
@@ -33,6 +34,7 @@ class Event(models.TextChoices):
 CUSTOMER_EVENTS = frozenset({
     Event.TICKET_RECEIVED, Event.STAFF_REPLY, Event.TICKET_WAITING, Event.TICKET_RESOLVED,
     Event.TICKET_CLOSED, Event.TICKET_REOPENED, Event.QUOTE_ISSUED, Event.STATEMENT_ISSUED,
+    Event.SATISFACTION_SURVEY,
 })
 STAFF_EVENTS = frozenset(Event) - CUSTOMER_EVENTS
 

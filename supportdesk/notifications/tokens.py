@@ -25,9 +25,16 @@ SUBJECT_TOKEN_RE = re.compile(r"\[#(\d{1,12})-([0-9A-Fa-f]{6,40})\]")
 HEADER_TOKEN_RE = re.compile(r"ticket-(\d{1,12})-([0-9A-Fa-f]{6,40})[.@]")
 
 
+def purpose_digest(purpose: str, *parts, length: int = _DIGEST_LEN) -> str:
+    """The reply token's HMAC (same key, same salt) over ``purpose:part:...``, for another
+    signed link about a request (the satisfaction survey's rating link, purpose ``rate``):
+    one signing scheme, and a purpose prefix so one kind of token never passes for another."""
+    message = ":".join([purpose, *(str(part) for part in parts)])
+    return salted_hmac(_SALT, message, algorithm="sha256").hexdigest()[:length]
+
+
 def token_digest(ticket_id: int) -> str:
-    return salted_hmac(_SALT, f"ticket:{int(ticket_id)}", algorithm="sha256").hexdigest()[
-        :_DIGEST_LEN]
+    return purpose_digest("ticket", int(ticket_id))
 
 
 def subject_token(ticket_id: int) -> str:

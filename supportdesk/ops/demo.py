@@ -33,6 +33,8 @@ from supportdesk.contracts.services import contract_create
 from supportdesk.customers.models import Customer, Licence
 from supportdesk.customers.services import customer_create
 from supportdesk.ops.demo_knowledge import load_knowledge
+from supportdesk.satisfaction.models import Rating
+from supportdesk.satisfaction.services import rating_record
 from supportdesk.tickets.models import Message, Ticket, TicketEvent
 from supportdesk.tickets.services import (
     ticket_assign,
@@ -161,6 +163,7 @@ def load_demo(*, today: dt.date, seed: int = 2026, now: dt.datetime | None = Non
     _history(rng, customers, products, technicians, manager, today, real_now)
     _billing(manager, today, real_now)
     load_knowledge(author=technicians[0], customers=customers, seed=seed)
+    _ratings(rng, real_now)
     return DemoResult(created=True, logins=demo_logins(today))
 
 
@@ -411,3 +414,35 @@ def _billing(manager, today: dt.date, real_now: dt.datetime) -> None:
             continue
         statement_mark_paid(statement=statement, by=manager,
                             paid_at=statement.issued_at + dt.timedelta(days=12))
+
+
+GOOD_COMMENTS = [
+    "Πολύ γρήγορη εξυπηρέτηση, ευχαριστούμε!",
+    "Ο τεχνικός ήταν πολύ εξυπηρετικός και τα εξήγησε όλα.",
+    "Λύθηκε από το πρώτο τηλεφώνημα.",
+    "Άψογοι, όπως πάντα.",
+]
+POOR_COMMENTS = [
+    "Περιμέναμε πολύ για απάντηση, το κατάστημα δούλευε χωρίς ταμειακή.",
+    "Χρειάστηκαν τρία τηλεφωνήματα για να λυθεί.",
+    "Η χρέωση μας φάνηκε υψηλή για τόσο μικρή δουλειά.",
+]
+
+
+def _ratings(rng, real_now: dt.datetime) -> None:
+    """Customers rate about 60% of the resolved requests (the satisfaction survey): mostly
+    good, more often poor when the response was late or breached; some leave a comment."""
+    resolved = Ticket.objects.filter(status=Ticket.Status.RESOLVED, contact__isnull=False,
+                                     resolved_at__isnull=False).order_by("pk")
+    for ticket in resolved:
+        if rng.random() > 0.6:
+            continue
+        late = ticket.sla_outcome in (Ticket.SlaOutcome.LATE, Ticket.SlaOutcome.BREACHED)
+        score = (Rating.Score.POOR if rng.random() < (0.45 if late else 0.12)
+                 else Rating.Score.GOOD)
+        comments = POOR_COMMENTS if score == Rating.Score.POOR else GOOD_COMMENTS
+        comment = rng.choice(comments) if rng.random() < 0.35 else ""
+        rated_at = min(ticket.resolved_at + dt.timedelta(hours=rng.randint(1, 72)), real_now)
+        rating_record(ticket=ticket, by=ticket.contact, score=score, comment=comment,
+                      via=rng.choice([Rating.Via.MAIL, Rating.Via.MAIL, Rating.Via.PORTAL]),
+                      now=rated_at)

@@ -21,6 +21,7 @@ from supportdesk.common import idempotency
 from supportdesk.common.downloads import private_file_response
 from supportdesk.common.exceptions import ApplicationError
 from supportdesk.common.permissions import customer_required
+from supportdesk.satisfaction.views import portal_panel
 from supportdesk.tickets.selectors import (
     attachment_get_for_user,
     attachment_list_for_user,
@@ -90,6 +91,7 @@ def _ticket_page(request: HttpRequest, ticket, form: ReplyForm, status: int = 20
         "attachments": attachment_list_for_user(ticket=ticket, user=request.user),
         "quotes": quote_list_for_ticket(user=request.user, ticket=ticket),
         "form": form,
+        **portal_panel(ticket=ticket, user=request.user),  # the rating (satisfaction)
     }, status=status)
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The report for managers, under desk/satisfaction/ (docs/satisfaction.md "The report")."""
+from django.urls import path
+
+from . import views
 
 app_name = "satisfaction"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("export.csv", views.report_csv, name="export"),
+]

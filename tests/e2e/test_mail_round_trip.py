@@ -232,9 +232,12 @@ def test_a_request_by_mail_from_acknowledgement_to_resolved(people, box, smtp, c
     assert "κάντε επανεκκίνηση" not in told.text
     assert len(smtp.mailbox(manager.email)) == 1  # the assignee is told, not the managers
 
-    # When the technician resolves it, Maria is told
+    # When the technician resolves it, Maria is told, and asked how we did (the survey)
     ticket_change_status(ticket=ticket, status=Ticket.Status.RESOLVED, by=tech)
-    (*_, resolved) = smtp.wait_for("maria@alfa.gr", 3)
+    (*_, resolved, survey) = sorted(smtp.wait_for("maria@alfa.gr", 4),
+                                    key=lambda m: "/portal/rate/link/" in m.text)
+    assert "/portal/rate/link/" in survey.text and survey.subject.startswith(
+        subject_token(ticket.pk))
     assert resolved.subject.startswith(subject_token(ticket.pk))
     assert "επιλύθηκε" in resolved.subject
     assert header_token(ticket.pk) in resolved.header("References")

@@ -29,8 +29,13 @@ PORTAL_ROUTES = {
     "portal:kb:file": True,
     "portal:kb:suggest": False,
     "portal:kb:solved": False,
+    # the satisfaction survey: the request page's rating form, the mail's signed link
+    "portal:rate:ticket": True,
+    "portal:rate:link": False,
 }
-PUBLIC_PORTAL_ROUTES = {"portal:terms"}
+# Reached without signing in: the terms, and the survey mail's rating link (a capability URL:
+# its signed token admits; tested in supportdesk/satisfaction/tests/test_views.py).
+PUBLIC_PORTAL_ROUTES = {"portal:terms", "portal:rate:link"}
 
 API_OPERATIONS = {
     ("GET", "/v1/tickets/"),

@@ -118,6 +118,9 @@ KNOWN: dict[str, str] = {
     "billing:calendar_closure_remove": "staff",
     "billing:calendar_day_remove": "staff",
     "billing:prepaid_sale": "staff",
+    # the satisfaction report (managers)
+    "satisfaction:report": "staff",
+    "satisfaction:export": "staff",
 }
 
 
