@@ -66,7 +66,8 @@ def _saxon(root: str) -> _Saxon:
 
 _NAMESPACED_STEP = re.compile(r"\*:([A-Za-z]+)\[namespace-uri\(\)='[^']*'\]")
 _PREFIX = re.compile(r"\b[a-z]+:")
-_FIRST = re.compile(r"\[1\]")
+# "[1]" means nothing but after a line element, where it is the line's number.
+_FIRST = re.compile(r"(?<!invoiceDetails)(?<!InvoiceLine)(?<!CreditNoteLine)\[1\]")
 
 
 def human_path(path: str | None, *, drop: tuple[str, ...] = ()) -> str:
@@ -82,7 +83,8 @@ def human_path(path: str | None, *, drop: tuple[str, ...] = ()) -> str:
     return ".".join(steps)
 
 
-_EXPECTED = re.compile(r"Tag (?:\(?)'?(?:\{[^}]*\})?([A-Za-z]+)")
+_UNNUMBERED_LINE = re.compile(r"\b(invoiceDetails|InvoiceLine|CreditNoteLine)(?!\[)")
+_EXPECTED = re.compile(r"Tag '(?:[A-Za-z]+:)?([A-Za-z]+)' expected")
 
 
 def _xsd_problems(data: bytes, relative: str, drop: tuple[str, ...]) -> list[Problem]:
@@ -92,8 +94,10 @@ def _xsd_problems(data: bytes, relative: str, drop: tuple[str, ...]) -> list[Pro
         field = human_path(error.path, drop=drop)
         reason = error.reason or error.message
         expected = _EXPECTED.search(reason or "")
-        if "not complete" in (reason or "") and expected:
+        if expected:
             field = f"{field}.{expected.group(1)}" if field else expected.group(1)
+        # xmlschema writes the first of several lines without an index: make it line 1.
+        field = _UNNUMBERED_LINE.sub(r"\1[1]", field)
         found.append(Problem(field=field, message=str(reason)))
     return found
 
