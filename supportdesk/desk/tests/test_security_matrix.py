@@ -107,6 +107,9 @@ KNOWN: dict[str, str] = {
     "billing:calendar_closure_remove": "staff",
     "billing:calendar_day_remove": "staff",
     "billing:prepaid_sale": "staff",
+    # einvoicing: the accountant's monthly files (managers)
+    "einvoicing:accountant_csv": "staff",
+    "einvoicing:accountant_zip": "staff",
 }
 
 
