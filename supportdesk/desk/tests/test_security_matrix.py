@@ -107,6 +107,13 @@ KNOWN: dict[str, str] = {
     "billing:calendar_closure_remove": "staff",
     "billing:calendar_day_remove": "staff",
     "billing:prepaid_sale": "staff",
+    # einvoicing: the provider hand-off (staff read, managers act)
+    "einvoicing:home": "staff",
+    "einvoicing:send_month": "staff",
+    "einvoicing:statement": "staff",
+    "einvoicing:send": "staff",
+    "einvoicing:refresh": "staff",
+    "einvoicing:cancel": "staff",
     # einvoicing: the accountant's monthly files (managers)
     "einvoicing:accountant_csv": "staff",
     "einvoicing:accountant_zip": "staff",

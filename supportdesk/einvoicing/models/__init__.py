@@ -2,3 +2,4 @@
 provider hand-off, its submissions (submissions.py)."""
 
 from .drafts import *  # noqa: F403
+from .submissions import *  # noqa: F403
