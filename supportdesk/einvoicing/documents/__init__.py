@@ -29,7 +29,10 @@ def render(draft, fmt: str) -> bytes:
     if fmt == "mydata":
         return render_mydata(draft)
     if fmt == "ubl":
-        return render_ubl(draft, mark=draft.statement.mark or "")
+        statement = draft.statement
+        # The QR/download URL the provider returned (the hand-off's field on the statement).
+        return render_ubl(draft, mark=statement.mark or "",
+                          url=getattr(statement, "einvoice_qr_url", "") or "")
     raise ValueError(f"unknown format {fmt!r}")
 
 

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from supportdesk.billing.models import Statement, StatementLine, VendorProfile
+from supportdesk.common.exceptions import ApplicationError
 from supportdesk.domain.money import CENT, quantize_money
 from supportdesk.domain.pricing import statement_totals
 from supportdesk.einvoicing.models import IncomeClassificationRule, InvoiceDraft, InvoiceDraftLine
@@ -30,6 +32,7 @@ VAT_CATEGORY_OF_RATE = {
 }
 RATE_OF_VAT_CATEGORY = {category: rate for rate, category in VAT_CATEGORY_OF_RATE.items()}
 ON_CREDIT = 5  # myDATA payment method "Επί Πιστώσει": paid later, by the due date
+NOT_ISSUED = _("Only an issued statement (with its number) becomes an invoice.")
 
 
 def vat_category(rate: Decimal) -> int | None:
@@ -77,9 +80,8 @@ def _fill_header(draft: InvoiceDraft, statement: Statement, vendor: VendorProfil
     draft.invoice_type = CREDIT_NOTE if credit else SERVICE_INVOICE
     draft.series = statement.series
     # The printed number (ΠΛ-2026-000001): series + "2026-000001", unique across years.
-    draft.number = f"{statement.year}-{statement.number:06d}" if statement.number else ""
-    issued = statement.issued_at or timezone.now()
-    draft.issue_date = timezone.localtime(issued).date()
+    draft.number = f"{statement.year}-{statement.number:06d}"
+    draft.issue_date = timezone.localtime(statement.issued_at).date()
     draft.due_date = statement.due_on
     draft.currency = "EUR"
     vendor = vendor or VendorProfile(name="", tax_number="")
@@ -143,6 +145,8 @@ def draft_for_statement(statement: Statement) -> InvoiceDraft:
     with transaction.atomic():
         current = (Statement.objects.select_for_update(of=("self",))
                    .select_related("customer", "credits").get(pk=statement.pk))
+        if current.number is None or current.issued_at is None:
+            raise ApplicationError(NOT_ISSUED, code="not_issued")
         draft = InvoiceDraft.objects.filter(statement=current).first()
         if draft is not None and is_registered(current, draft):
             return draft

@@ -4,8 +4,8 @@ A credit note is a UBL ``CreditNote`` (type 381) that refers to the invoice it c
 (``BillingReference``). The Greek Peppol rules (GR-R-001 to GR-R-010) shape the rest: the
 document's ID is "ΑΦΜ|issue date|branch|myDATA type|series|number", the ΜΑΡΚ myDATA gave is
 an ``AdditionalDocumentReference`` described ``##M.AR.K##`` (so a UBL document can be valid
-only once myDATA registered it), and both parties' electronic address is their ΑΦΜ under
-scheme 9933.
+only once myDATA registered it) and the provider's link one described ``##INVOICE|URL##``,
+and both parties' electronic address is their ΑΦΜ under scheme 9933.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 GREEK_TIN_SCHEME = "9933"
 MARK_DESCRIPTION = "##M.AR.K##"
+URL_DESCRIPTION = "##INVOICE|URL##"
 # myDATA VAT category -> UNCL5305 (EN 16931): 1-6 are standard/reduced rates, 7 exempt.
 TAX_CATEGORY = {1: "S", 2: "S", 3: "S", 4: "S", 5: "S", 6: "S", 7: "E", 8: "O"}
 
@@ -90,7 +91,7 @@ def document_id(draft) -> str:
                      str(draft.issuer_branch), draft.invoice_type, draft.series, draft.number))
 
 
-def render_ubl(draft, *, mark: str = "") -> bytes:
+def render_ubl(draft, *, mark: str = "", url: str = "") -> bytes:
     credit = draft.is_credit_note
     ns = CREDIT_NOTE_NS if credit else INVOICE_NS
     root = etree.Element(f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}",
@@ -115,6 +116,12 @@ def render_ubl(draft, *, mark: str = "") -> bytes:
         registered = _cac(root, "AdditionalDocumentReference")
         _cbc(registered, "ID", mark)
         _cbc(registered, "DocumentDescription", MARK_DESCRIPTION)
+    if mark and url:
+        # GR-S-008-1: the provider's link to the registered invoice.
+        link = _cac(root, "AdditionalDocumentReference")
+        _cbc(link, "ID", f"{mark}-URL")
+        _cbc(link, "DocumentDescription", URL_DESCRIPTION)
+        _cbc(_cac(_cac(link, "Attachment"), "ExternalReference"), "URI", url)
     _party(root, "AccountingSupplierParty", vat_number=draft.issuer_vat_number,
            name=draft.issuer_name, street=draft.issuer_street, city=draft.issuer_city,
            postal_code=draft.issuer_postal_code, country=draft.issuer_country)

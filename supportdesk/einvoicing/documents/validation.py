@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import xmlschema
+from django.utils.translation import gettext_lazy
 from lxml import etree
 
 from . import schemas
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
+DTD_REFUSED = gettext_lazy("A document with a DTD is refused.")
 _lock = threading.Lock()
 
 
@@ -87,7 +89,7 @@ _UNNUMBERED_LINE = re.compile(r"\b(invoiceDetails|InvoiceLine|CreditNoteLine)(?!
 _EXPECTED = re.compile(r"Tag '(?:[A-Za-z]+:)?([A-Za-z]+)' expected")
 
 
-def _xsd_problems(data: bytes, relative: str, drop: tuple[str, ...]) -> list[Problem]:
+def _xsd_problems(data, relative: str, drop: tuple[str, ...]) -> list[Problem]:
     schema = _xsd(relative, str(schemas.schema_root()))
     found = []
     for error in schema.iter_errors(data):
@@ -117,6 +119,12 @@ def _svrl_problems(svrl: bytes) -> list[Problem]:
     return found
 
 
+def _safe_parser() -> etree.XMLParser:
+    """No entities resolved, no DTD loaded, nothing fetched: the bytes may come from outside."""
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
+                           huge_tree=False, remove_comments=True)
+
+
 def _missing(fmt: str) -> list[Problem]:
     return [Problem(field="schema", message=msg) for msg in schemas.schema_problems(fmt)]
 
@@ -127,20 +135,23 @@ def validate_xml(data: bytes, fmt: str) -> list[Problem]:
     if missing:
         return missing  # no official file, no verdict: never "valid" by default
     try:
-        document = etree.fromstring(data)
+        document = etree.fromstring(data, parser=_safe_parser())
     except etree.XMLSyntaxError as exc:
         return [Problem(field="", message=str(exc))]
+    if document.getroottree().docinfo.doctype:
+        # Neither document has a DTD; one that does may point at local files (XXE).
+        return [Problem(field="", message=str(DTD_REFUSED))]
     if fmt == "mydata":
-        return _xsd_problems(data, schemas.MYDATA_XSD, drop=("InvoicesDoc", "invoice"))
+        return _xsd_problems(document, schemas.MYDATA_XSD, drop=("InvoicesDoc", "invoice"))
     if fmt != "ubl":
         raise ValueError(f"unknown format {fmt!r}")
     local = etree.QName(document).localname
     xsd = schemas.UBL_CREDIT_NOTE_XSD if local == "CreditNote" else schemas.UBL_INVOICE_XSD
-    found = _xsd_problems(data, xsd, drop=("Invoice", "CreditNote"))
+    found = _xsd_problems(document, xsd, drop=("Invoice", "CreditNote"))
     if found:
         return found  # business rules run on schema-valid documents only
     with _lock:
-        results = _saxon(str(schemas.schema_root())).svrl(data)
+        results = _saxon(str(schemas.schema_root())).svrl(etree.tostring(document))
     for svrl in results:
         found.extend(_svrl_problems(svrl))
     return found

@@ -11,6 +11,7 @@ from lxml import etree
 from supportdesk.accounts.models import User
 from supportdesk.billing.models import Statement
 from supportdesk.billing.services.statements import statement_credit, statement_set_mark
+from supportdesk.common.exceptions import ApplicationError
 from supportdesk.contracts.services import calendar_seed_default, tariff_seed_default
 from supportdesk.einvoicing import documents
 from supportdesk.einvoicing.documents import mydata, schemas, ubl
@@ -194,3 +195,38 @@ def test_validate_xml_judges_raw_bytes_and_malformed_input(demo):
     assert len(broken) == 1 and broken[0].message
     other = documents.validate_xml(documents.render(draft, "ubl"), "mydata")
     assert other and other[0].message  # an Invoice is no InvoicesDoc
+
+
+@pytest.mark.django_db
+def test_a_document_with_an_external_entity_is_refused_without_reading_it(demo, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top-secret")
+    data = (f'<?xml version="1.0"?><!DOCTYPE InvoicesDoc [<!ENTITY x SYSTEM "file://{secret}">]>'
+            f'<InvoicesDoc xmlns="{mydata.NS}"><invoice>&x;</invoice></InvoicesDoc>').encode()
+    for fmt in documents.FORMATS:
+        with translation.override("en"):
+            found = documents.validate_xml(data, fmt)
+        assert [p.message for p in found] == ["A document with a DTD is refused."]
+
+
+@pytest.mark.django_db
+def test_the_providers_link_goes_into_the_ubl_invoice(demo):
+    draft = _registered(_one())
+    data = ubl.render_ubl(draft, mark=MARK, url="https://provider.example/inv/abc")
+    doc = etree.fromstring(data)
+    assert doc.xpath("string(cac:AdditionalDocumentReference[cbc:DocumentDescription="
+                     "'##INVOICE|URL##']/cac:Attachment/cac:ExternalReference/cbc:URI)",
+                     namespaces=UBL) == "https://provider.example/inv/abc"
+    assert documents.validate_xml(data, "ubl") == []
+
+
+@pytest.mark.django_db
+def test_an_unissued_statement_has_no_invoice(demo):
+    issued = Statement.objects.exclude(number=None).order_by("pk").first()
+    unissued = Statement.objects.create(
+        kind=Statement.Kind.PERIOD, series="ΠΛ", year=2026, customer=issued.customer,
+        customer_name=issued.customer_name, customer_tax_number=issued.customer_tax_number)
+    with pytest.raises(ApplicationError) as refused:
+        documents.draft_for_statement(unissued)
+    assert refused.value.code == "not_issued"
+    assert not InvoiceDraft.objects.filter(statement=unissued).exists()
