@@ -53,6 +53,7 @@ class StandIn:
         self.mode = "ok"
         self.times: int | None = None
         self.delay = 2.5
+        self.latency = 0.0  # seconds every document waits before it is looked at
         self.cancel_allowed = True
         self.url = ""
 
@@ -124,6 +125,7 @@ def _handler(state: StandIn):
             body = self._read()
             if not self._authorised():
                 return
+            time.sleep(state.latency)
             key = self.headers.get("Idempotency-Key", "")
             if self._path() == "/documents":
                 fmt = self.headers.get("X-Document-Format", "mydata")
