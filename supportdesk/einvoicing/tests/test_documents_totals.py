@@ -10,7 +10,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -22,11 +22,13 @@ from supportdesk.billing.models import Statement, StatementLine
 from supportdesk.billing.selectors import billing_settings
 from supportdesk.billing.services.statements import customer_snapshot, issue_statement
 from supportdesk.billing.tests.factories import VendorProfileFactory
+from supportdesk.common.tests.helpers import in_threads
 from supportdesk.domain.pricing import statement_totals
 from supportdesk.einvoicing import documents
 from supportdesk.einvoicing.accountant import accountant_csv, accountant_zip
 from supportdesk.einvoicing.documents import mydata, schemas
 from supportdesk.einvoicing.documents.drafts import allocate_vat
+from supportdesk.einvoicing.models import InvoiceDraft
 
 MY = {"inv": mydata.NS}
 RATES = [Decimal("0.24"), Decimal("0.13"), Decimal("0.06"), Decimal("0.24")]
@@ -163,3 +165,22 @@ def test_the_accountants_files_are_for_managers_only(client, october, manager):
     response = client.get(zip_url)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert client.get(reverse("einvoicing:accountant_csv", args=[2026, 13])).status_code == 404
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_drafts_built_at_once_leave_one_draft_with_whole_lines(settings, config, org_a,
+                                                              manager):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.SUPPORTDESK_EINVOICE_AUTO_SEND = False
+    VendorProfileFactory()
+    statement = _statement(org_a, manager, [Decimal("10.00"), Decimal("20.01"),
+                                            Decimal("30.02")], RATES[:3])
+    # when three workers build the same statement's draft at once
+    drafts = in_threads(3, lambda i: documents.draft_for_statement(statement).pk)
+    # then there is one draft, with one set of lines
+    assert len(set(drafts)) == 1
+    draft = InvoiceDraft.objects.get(statement=statement)
+    assert list(draft.lines.values_list("line_number", flat=True)) == [1, 2, 3]
+    assert draft.total == statement.total
