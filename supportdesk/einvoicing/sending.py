@@ -133,6 +133,15 @@ def _blocked(submission: Submission, problems: list) -> str:
     return "problems"
 
 
+def _may_hold_it(answer: handoff.Answer) -> bool:
+    """May the provider have registered what it answered this way? Yes for no answer, a
+    pending one and its server errors; no for a refusal of the request itself (bad
+    credentials, a malformed call: a 4xx other than a timeout or a rate limit)."""
+    if answer.outcome != meaning.FAILED or answer.http_status is None:
+        return True
+    return answer.http_status >= 500 or answer.http_status in (408, 429)
+
+
 def _send_claimed(submission: Submission, now: datetime) -> str:
     provider = handoff.adapter()
     key = str(submission.idempotency_key)
@@ -165,8 +174,9 @@ def _send_claimed(submission: Submission, now: datetime) -> str:
         return _rejected(submission, answer, now)
     if answer.outcome == meaning.REFUSED:
         return _refused(submission, answer)
-    # Pending, no answer, or a failure: the provider may hold it now.
-    return _unanswered(submission, answer, now, sent=True)
+    # Pending, no answer, or a failure: try again later; "sent" (ask first) unless the
+    # provider's answer says it kept nothing.
+    return _unanswered(submission, answer, now, sent=_may_hold_it(answer))
 
 
 def submission_send(*, submission_id: int, now: datetime | None = None) -> str:

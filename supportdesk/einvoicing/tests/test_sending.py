@@ -141,6 +141,23 @@ def test_a_lost_send_is_sent_again_under_the_same_key_once_the_provider_knows_no
     assert len(stand_in.sends()) == 2 and stand_in.registrations == 1
 
 
+def test_bad_credentials_leave_it_not_sent_and_retried_later(stand_in, statement, settings):
+    # given: the provider turns the call away (401): it kept nothing
+    settings.SUPPORTDESK_EINVOICE_PROVIDER_TOKEN = "expired"
+    submission = _queue(statement)
+    # when
+    assert submission_send(submission_id=submission.pk) == "retry"
+    # then: still "not sent", a retry scheduled without asking first; fixed, it registers
+    submission.refresh_from_db()
+    statement.refresh_from_db()
+    assert statement.einvoice_status == Statement.EinvoiceStatus.DRAFT
+    assert not submission.check_status_first and submission.next_attempt_at is not None
+    assert "401" in submission.last_error
+    settings.SUPPORTDESK_EINVOICE_PROVIDER_TOKEN = TOKEN
+    assert submissions_send_due(now=_later()) == {"registered": 1}
+    assert stand_in.registrations == 1
+
+
 def test_a_statement_with_problems_is_not_sent_and_says_why(stand_in, statement):
     # given: the customer's tax number on the statement is not a valid ΑΦΜ
     Statement.objects.filter(pk=statement.pk).update(customer_tax_number="123")
@@ -264,3 +281,32 @@ def test_technicians_cannot_send(stand_in, statement, technician):
     with pytest.raises(ApplicationError):
         services.month_send(year=2026, month=12, by=technician)
     assert stand_in.received == []
+
+
+def test_webhooks_and_the_hand_off_both_hear_an_issued_statement(stand_in, config, vendor,
+                                                                 manager, org_b):
+    # announcements keeps a list of listeners: webhooks' and ours, each called once
+    from supportdesk.notifications.announcements import Happening  # noqa: PLC0415
+    from supportdesk.webhooks.models import WebhookDelivery  # noqa: PLC0415
+    from supportdesk.webhooks.services import subscription_create  # noqa: PLC0415
+
+    from .conftest import issue_prepaid  # noqa: PLC0415
+
+    subscription_create(by=manager, name="ERP", url="https://erp.example.com/hook",
+                        events=[Happening.STATEMENT_ISSUED])
+    statement = issue_prepaid(org_b, manager)
+    assert WebhookDelivery.objects.filter(event=Happening.STATEMENT_ISSUED).count() == 1
+    assert Submission.objects.filter(statement=statement).count() == 1
+
+
+def test_the_metrics_count_statements_by_e_invoice_status(stand_in, statements, settings):
+    from supportdesk.ops.metrics import BusinessCollector, business_figures  # noqa: PLC0415
+
+    stand_in.mode, stand_in.times = "reject", 1
+    for statement in statements:
+        submission_send(submission_id=_queue(statement).pk)
+    figures = business_figures()["einvoices"]
+    assert (figures["rejected"], figures["registered"], figures["draft"]) == (1, 2, 0)
+    gauge = next(m for m in BusinessCollector(business_figures()).collect()
+                 if m.name == "supportdesk_einvoices")
+    assert {s.labels["status"]: s.value for s in gauge.samples}["rejected"] == 1
