@@ -87,7 +87,8 @@ def submissions_queue(*, statement_ids: list[int], now: datetime | None = None) 
         ignore_conflicts=True, batch_size=500)
     waiting = Submission.objects.filter(statement_id__in=issued, status=Submission.Status.DRAFT,
                                         sending_since__isnull=True)
-    waiting.filter(next_attempt_at__isnull=True).update(next_attempt_at=now, updated_at=now)
+    # Due now, also one held back by problems (checked again) or waiting out a back-off.
+    waiting.update(next_attempt_at=now, updated_at=now)
     ids = list(waiting.values_list("pk", flat=True))
     if ids:
         transaction.on_commit(partial(send_soon, ids))
