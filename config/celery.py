@@ -52,6 +52,10 @@ BEAT_JOBS: dict[str, Job] = {
                                "notifications.sweep", 60.0),
     # Webhook deliveries due again (retries with back-off; anything a broker outage left).
     "webhooks-sweep": Job("supportdesk.webhooks.tasks.sweep_task", "webhooks.sweep", 60.0),
+    # E-invoices due again (retries after no answer, pending at the provider, a broker
+    # outage); does nothing without a provider (docs/einvoicing.md "Hand-off").
+    "einvoicing-sweep": Job("supportdesk.einvoicing.tasks.sweep_task", "einvoicing.sweep",
+                            60.0),
     # New mail of the support mailboxes (IMAP); a mailbox being polled elsewhere is skipped.
     "mail-poll": Job("supportdesk.mail.tasks.mail_poll_task", "mail.poll", 60.0),
 }

@@ -28,6 +28,7 @@ def staff_pages() -> list[str]:
         reverse("billing:statement", args=[statement.pk]),
         reverse("billing:usage", args=[held]), reverse("billing:hold", args=[held]),
         reverse("billing:prepaid_sale", args=[held]),
+        reverse("einvoicing:home"), reverse("einvoicing:statement", args=[statement.pk]),
         reverse("notifications:inbox"), reverse("notifications:preferences"),
         reverse("notifications:outbox"), reverse("accounts:mfa_staff"),
         reverse("password_change"), reverse("admin:index"),

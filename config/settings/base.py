@@ -385,3 +385,23 @@ SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTDESK_WEBHOOK_ALLOWED_NET
 SUPPORTDESK_WEBHOOK_TIMEOUT = env.float("SUPPORTDESK_WEBHOOK_TIMEOUT", default=10.0)
 SUPPORTDESK_WEBHOOK_DISABLE_AFTER = env.int("SUPPORTDESK_WEBHOOK_DISABLE_AFTER", default=15)
 SUPPORTDESK_WEBHOOK_SECRET_KEY = env.str("SUPPORTDESK_WEBHOOK_SECRET_KEY", default="")
+# E-invoicing provider hand-off (supportdesk.einvoicing, docs/einvoicing.md "Hand-off").
+# Empty URL: no provider; statements stay "not sent" and a manager may type the ΜΑΡΚ.
+# Credentials: a bearer token, or a user name and password (HTTP Basic); never shown or
+# logged. The format is what the provider accepts: "mydata" (myDATA XML) or "ubl". The URL
+# is checked against SSRF like a webhook's (https only unless DEBUG; addresses that are not
+# public only within the allowed networks); one call may take this many seconds in all.
+# AUTO_SEND: hand over every statement as it is issued (a billing run's, a credit's).
+SUPPORTDESK_EINVOICE_PROVIDER_URL = env.str("SUPPORTDESK_EINVOICE_PROVIDER_URL", default="")
+SUPPORTDESK_EINVOICE_PROVIDER_TOKEN = env.str("SUPPORTDESK_EINVOICE_PROVIDER_TOKEN", default="")
+SUPPORTDESK_EINVOICE_PROVIDER_USERNAME = env.str("SUPPORTDESK_EINVOICE_PROVIDER_USERNAME",
+                                                 default="")
+SUPPORTDESK_EINVOICE_PROVIDER_PASSWORD = env.str("SUPPORTDESK_EINVOICE_PROVIDER_PASSWORD",
+                                                 default="")
+SUPPORTDESK_EINVOICE_FORMAT = env.str("SUPPORTDESK_EINVOICE_FORMAT", default="mydata")
+SUPPORTDESK_EINVOICE_TIMEOUT = env.float("SUPPORTDESK_EINVOICE_TIMEOUT", default=30.0)
+SUPPORTDESK_EINVOICE_REQUIRE_HTTPS = env.bool("SUPPORTDESK_EINVOICE_REQUIRE_HTTPS",
+                                              default=not DEBUG)
+SUPPORTDESK_EINVOICE_ALLOWED_NETWORKS = env.list("SUPPORTDESK_EINVOICE_ALLOWED_NETWORKS",
+                                                 default=[])
+SUPPORTDESK_EINVOICE_AUTO_SEND = env.bool("SUPPORTDESK_EINVOICE_AUTO_SEND", default=True)

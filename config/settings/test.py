@@ -36,3 +36,9 @@ SUPPORTDESK_API_RATE = "100000/m"
 SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS = False
 SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
 SUPPORTDESK_WEBHOOK_TIMEOUT = 5.0
+# No e-invoicing provider unless a test starts the stand-in (supportdesk/einvoicing/tests),
+# which listens on 127.0.0.1 over plain http; a short deadline for its timeout case.
+SUPPORTDESK_EINVOICE_PROVIDER_URL = ""
+SUPPORTDESK_EINVOICE_REQUIRE_HTTPS = False
+SUPPORTDESK_EINVOICE_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+SUPPORTDESK_EINVOICE_TIMEOUT = 1.0

@@ -130,6 +130,16 @@ class Statement(TimeStampedModel):
         PAID = "paid", _("Paid")
         CREDITED = "credited", _("Credited")
 
+    class EinvoiceStatus(models.TextChoices):
+        """Where the statement's e-invoice is with the provider (docs/einvoicing.md
+        "Hand-off"): written only by the billing services that supportdesk.einvoicing
+        calls, so billing pages show it without importing that app."""
+        DRAFT = "draft", _("Not sent")
+        SENT = "sent", _("Sent")
+        REGISTERED = "registered", _("Registered")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PERIOD)
     series = models.CharField(_("series"), max_length=10)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -148,8 +158,18 @@ class Statement(TimeStampedModel):
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    # ΜΑΡΚ: the registration number myDATA returns, entered later by the accountant.
+    # ΜΑΡΚ: the registration number myDATA returns: from the e-invoicing provider, or typed
+    # in by a manager where no provider is configured. Once registered, the statement's
+    # invoice content (and these fields) never change again: a credit statement corrects it.
     mark = models.CharField(_("ΜΑΡΚ"), max_length=20, blank=True)
+    einvoice_status = models.CharField(_("e-invoice"), max_length=12,
+                                       choices=EinvoiceStatus.choices,
+                                       default=EinvoiceStatus.DRAFT)
+    einvoice_uid = models.CharField(_("e-invoice UID"), max_length=100, blank=True)
+    einvoice_authentication_code = models.CharField(_("authentication code"), max_length=200,
+                                                    blank=True)
+    einvoice_qr_url = models.URLField(_("QR code URL"), max_length=500, blank=True)
+    einvoice_registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     net_total = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=0)
     vat_total = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
@@ -192,6 +212,11 @@ class Statement(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(kind="contract_fee") | Q(contract_year__isnull=False),
                 name="statement_fee_names_its_contract_year"),
+            # A registered e-invoice has its ΜΑΡΚ and the moment it was registered.
+            models.CheckConstraint(
+                condition=~Q(einvoice_status="registered")
+                | (~Q(mark="") & Q(einvoice_registered_at__isnull=False)),
+                name="statement_registered_has_mark"),
         ]
 
     def __str__(self) -> str:

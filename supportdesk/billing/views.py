@@ -144,6 +144,10 @@ def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
         **documents.statement_context(statement),
         "credit_form": CreditForm(statement=statement), "mark_form": MarkForm(
             initial={"mark": statement.mark}),
+        # Typed in only without a provider, and never over a registration
+        # (docs/einvoicing.md "Hand-off").
+        "mark_typed": not services.einvoice_provider_configured()
+        and statement.einvoice_status != Statement.EinvoiceStatus.REGISTERED,
         "credit_statements": statement.credit_statements.order_by("number"),
     })
 

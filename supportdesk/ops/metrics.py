@@ -133,6 +133,12 @@ def business_figures() -> dict:
         statements[row["kind"]] = row["n"]
     quarantined = InboundMessage.objects.filter(
         status=InboundMessage.Status.QUARANTINED).count()
+    # E-invoices by hand-off status (docs/einvoicing.md "Hand-off"): rejected ones and those
+    # left not sent need a manager.
+    einvoices = dict.fromkeys(Statement.EinvoiceStatus.values, 0)
+    for row in (Statement.objects.filter(issued_at__isnull=False).values("einvoice_status")
+                .annotate(n=Count("id")).order_by()):
+        einvoices[row["einvoice_status"]] = row["n"]
     return {
         "open_requests": open_requests,
         "sla_breaches": breaches,
@@ -140,6 +146,7 @@ def business_figures() -> dict:
         "unbilled_billable_minutes": unbilled["billable"] or 0,
         "statements_issued": statements,
         "quarantined_mail": quarantined,
+        "einvoices": einvoices,
     }
 
 
@@ -191,6 +198,12 @@ class BusinessCollector:
         yield statements
         yield GaugeMetricFamily("supportdesk_quarantined_mail",
                                 "Inbound e-mails in quarantine.", value=f["quarantined_mail"])
+        einvoices = GaugeMetricFamily("supportdesk_einvoices",
+                                      "Issued statements by e-invoice status (not sent, sent, "
+                                      "registered, rejected, cancelled).", labels=["status"])
+        for status, n in sorted(f.get("einvoices", {}).items()):
+            einvoices.add_metric([status], n)
+        yield einvoices
 
 
 # ----------------------------------------------------------------------------- access

@@ -1,234 +1,51 @@
-"""The one outbound HTTP client: a POST to a subscriber, guarded against SSRF
-(docs/security.md #23, #46; docs/webhooks.md "Where deliveries may go").
-
-Before *every* connection (the first and each redirect) the URL is checked: http(s) only
-(https unless ``SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS`` is off), no user:password, and the host
-is resolved here and *every* address it resolves to must be a public unicast address
-(``ipaddress``' ``is_global``, not multicast; IPv4-mapped and NAT64 IPv6 forms are judged by
-the IPv4 address inside) or lie in ``SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS`` (an explicit
-allow-list of CIDR ranges for tests and on-premise receivers). The connection then goes to
-the address that was checked (no second lookup a DNS-rebinding name could answer
-differently), with the host name kept for the ``Host`` header and TLS (SNI and certificate
-verification). Environment proxies are not used.
-
-Redirects: 307 and 308 (which keep the POST and its body) are followed, at most
-:data:`MAX_REDIRECTS`, each target checked like the first; 301/302/303 are not followed (a
-POST would become a GET) and count as a failed attempt. Time is bounded: one deadline of
-``SUPPORTDESK_WEBHOOK_TIMEOUT`` seconds for the whole attempt (connection, redirects,
-answer), and at most :data:`READ_LIMIT` bytes of the answer are read.
+"""The webhook deliveries' outbound HTTP: a POST to a subscriber through the shared
+SSRF-guarded client ``supportdesk.common.outbound`` (docs/security.md #23, #46;
+docs/webhooks.md "Where deliveries may go"), with the webhook settings as its policy:
+https unless ``SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS`` is off, the explicit allow-list
+``SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS`` for addresses that are not public, and one
+deadline of ``SUPPORTDESK_WEBHOOK_TIMEOUT`` seconds for the whole attempt. The settings are
+read at each call (never at import), so a changed setting applies to the next attempt.
 """
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
-import socket
-import ssl
-import time
-from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+import socket  # noqa: F401 - the tests stub its resolver here, as before the move
+import ssl  # noqa: F401 - and its TLS context
 
 from django.conf import settings
 
-MAX_REDIRECTS = 3
-READ_LIMIT = 64 * 1024
-EXCERPT_CHARS = 1000
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+from supportdesk.common import outbound
+from supportdesk.common.outbound import (  # noqa: F401 - this module's public names
+    MAX_REDIRECTS,
+    READ_LIMIT,
+    Outcome,
+    Policy,
+    Refused,
+)
 
 
-class Refused(Exception):
-    """The URL, or an address its host resolves to, is not allowed (nothing was sent)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None = None
-    excerpt: str = ""      # the start of the answer's body, as text
-    error: str = ""        # why there is no 2xx: refused, timed out, refused connection...
-    refused: bool = False  # by the SSRF guard: no connection was made to that target
-    url: str = ""          # the last URL tried (after redirects)
-    duration_ms: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(text.strip(), strict=False)
-            for text in getattr(settings, "SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS", []) if text]
-
-
-def _judged(address: ipaddress.IPv4Address | ipaddress.IPv6Address
-            ) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """The address that decides: the IPv4 one inside an IPv4-mapped or NAT64 IPv6 one."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if address in _NAT64:
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address
+def policy() -> Policy:
+    return Policy.of(
+        require_https=getattr(settings, "SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS", True),
+        allowed_networks=getattr(settings, "SUPPORTDESK_WEBHOOK_ALLOWED_NETWORKS", []),
+        timeout=getattr(settings, "SUPPORTDESK_WEBHOOK_TIMEOUT", 10.0))
 
 
 def address_refusal(text: str) -> str:
     """Why a connection to ``text`` (an IP address) is refused; ``""`` when it is allowed."""
-    address = ipaddress.ip_address(text.split("%", 1)[0])
-    if any(address in net or _judged(address) in net for net in _allowed_networks()):
-        return ""
-    judged = _judged(address)
-    if judged.is_loopback:
-        kind = "loopback"
-    elif judged.is_link_local:
-        kind = "link-local"
-    elif judged.is_multicast:
-        kind = "multicast"
-    elif judged.is_unspecified:
-        kind = "unspecified"
-    elif not judged.is_global:
-        kind = "private or reserved"
-    else:
-        return ""
-    return f"refused: {text} is a {kind} address"
+    return outbound.address_refusal(text, policy())
 
 
 def url_refusal(url: str) -> str:
-    """Why ``url`` cannot be a target at all (scheme, credentials, host), before any lookup;
-    ``""`` when it may be. Used by the form and again before every connection."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "refused: not a valid URL"
-    require_https = getattr(settings, "SUPPORTDESK_WEBHOOK_REQUIRE_HTTPS", True)
-    if parts.scheme not in ("https", "http") or (require_https and parts.scheme != "https"):
-        return "refused: only https:// URLs" if require_https else "refused: only http(s) URLs"
-    if parts.username is not None or parts.password is not None:
-        return "refused: no user name or password in the URL"
-    if not parts.hostname:
-        return "refused: the URL has no host"
-    if port == 0:
-        return "refused: port 0"
-    return ""
+    """Why ``url`` cannot be a webhook target at all (scheme, credentials, host)."""
+    return outbound.url_refusal(url, policy())
 
 
 def literal_address_refusal(url: str) -> str:
-    """For the form: a URL whose host is a refused IP address literal is refused at once
-    (names are resolved only when sending, where every connection is checked)."""
-    try:
-        host = urlsplit(url).hostname or ""
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return ""
-    return address_refusal(host)
-
-
-def _resolve(host: str, port: int) -> str:
-    """The address to connect to: every address of ``host`` must be allowed (a name with
-    one internal address among public ones is refused), then the first one is used."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise OSError(f"cannot resolve {host}: {exc}") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not addresses:
-        raise OSError(f"cannot resolve {host}")
-    for address in addresses:
-        refusal = address_refusal(address)
-        if refusal:
-            raise Refused(f"{refusal} ({host})" if address != host else refusal)
-    return addresses[0]
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError("timed out")
-    return left
-
-
-def _read(sock: socket.socket, response: http.client.HTTPResponse, deadline: float) -> bytes:
-    chunks, size = [], 0
-    # Once the whole answer is read http.client closes the socket: stop there.
-    while size < READ_LIMIT and not response.isclosed():
-        # Each read may wait only what is left of the one deadline, and returns what has
-        # arrived (read1), so a slow drip of bytes cannot stretch the attempt.
-        sock.settimeout(_remaining(deadline))
-        chunk = response.read1(min(8192, READ_LIMIT - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
+    """For the form: a URL whose host is a refused IP address literal is refused at once."""
+    return outbound.literal_address_refusal(url, policy())
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-    """POST ``body`` to ``url`` (following 307/308 within the rules above) and say what
-    came back. Never raises for the network: every failure is in the :class:`Outcome`."""
-    timeout = float(getattr(settings, "SUPPORTDESK_WEBHOOK_TIMEOUT", 10.0))
-    started = time.monotonic()
-    deadline = started + timeout
-
-    def outcome(**fields) -> Outcome:
-        return Outcome(url=current, duration_ms=int((time.monotonic() - started) * 1000),
-                       **fields)
-
-    current = url
-    for _hop in range(MAX_REDIRECTS + 1):
-        refusal = url_refusal(current)
-        if refusal:
-            return outcome(error=refusal, refused=True)
-        parts = urlsplit(current)
-        secure = parts.scheme == "https"
-        port = parts.port or (443 if secure else 80)
-        connection = None
-        try:
-            address = _resolve(parts.hostname, port)
-            kind = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
-            connection = kind(parts.hostname, port, address=address,
-                              timeout=_remaining(deadline))
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            connection.request("POST", path, body=body, headers=headers)
-            # Kept: http.client lets go of it once a response says it closes the connection.
-            sock = connection.sock
-            sock.settimeout(_remaining(deadline))
-            response = connection.getresponse()
-            location = response.getheader("Location")
-            if response.status in (307, 308) and location:
-                _read(sock, response, deadline)
-                current = urljoin(current, location)
-                continue
-            data = _read(sock, response, deadline)
-            excerpt = data.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
-            error = ""
-            if 300 <= response.status < 400:
-                error = "redirect not followed: only 307 and 308 keep the POST"
-            elif not 200 <= response.status < 300:
-                error = f"HTTP {response.status}"
-            return outcome(status_code=response.status, excerpt=excerpt, error=error)
-        except Refused as exc:
-            return outcome(error=str(exc), refused=True)
-        except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
-            return outcome(error=f"{type(exc).__name__}: {exc}"[:500])
-        finally:
-            if connection is not None:
-                connection.close()
-    return outcome(error=f"more than {MAX_REDIRECTS} redirects")
+    """POST ``body`` to ``url`` and say what came back; never raises for the network."""
+    return outbound.request("POST", url, body, headers, policy())

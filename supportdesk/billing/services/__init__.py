@@ -15,14 +15,28 @@ from .sales import (
 )
 from .statements import (
     billing_run,
+    einvoice_provider_configured,
     statement_credit,
+    statement_einvoice_status_set,
     statement_mark_paid,
+    statement_record_registration,
     statement_set_mark,
 )
 
 __all__ = [
-    "billing_run", "contract_fee_statement_issue", "contract_fees_issue_due", "contract_renew",
-    "hold_override_create", "hold_override_revoke", "hold_override_shorten",
-    "prepaid_purchase_create", "prepaid_purchase_price", "statement_credit",
-    "statement_mark_paid", "statement_set_mark",
+    "billing_run",
+    "contract_fee_statement_issue",
+    "contract_fees_issue_due",
+    "contract_renew",
+    "einvoice_provider_configured",
+    "hold_override_create",
+    "hold_override_revoke",
+    "hold_override_shorten",
+    "prepaid_purchase_create",
+    "prepaid_purchase_price",
+    "statement_credit",
+    "statement_einvoice_status_set",
+    "statement_mark_paid",
+    "statement_record_registration",
+    "statement_set_mark",
 ]

@@ -90,6 +90,12 @@ CREDIT_NOTHING_LEFT = _("Nothing is left to credit on this statement.")
 PAID_NOT_ALLOWED = _("Only an issued statement can be marked as paid.")
 MARK_INVALID = _("The ΜΑΡΚ is the number myDATA returned: digits only, up to 20.")
 STATEMENT_CUSTOMER_NO_TAX_NUMBER = _("The customer has no tax number (ΑΦΜ).")
+EINVOICE_READ_ONLY = _("This statement is registered as an e-invoice (ΜΑΡΚ %(mark)s) and "
+                       "can no longer be changed: correct it with a credit statement.")
+MARK_FROM_PROVIDER = _("An e-invoicing provider is configured: the ΜΑΡΚ comes from the "
+                       "provider and is not typed in.")
+EINVOICE_OTHER_MARK = _("This statement is already registered with another ΜΑΡΚ.")
+EINVOICE_NOT_ISSUED = _("Only an issued statement can be sent as an e-invoice.")
 
 CHUNK = 500  # customers chosen per candidate query
 # Customers billed per transaction (bounds memory and how long locks are held): fewer where
@@ -900,17 +906,93 @@ def statement_mark_paid(*, statement: Statement, by, paid_at: datetime | None = 
     return current
 
 
-def statement_set_mark(*, statement: Statement, mark: str, by) -> Statement:
-    """Store the ΜΑΡΚ myDATA returned for the invoice issued from this statement."""
-    ensure_manager(by, RUN_ONLY_MANAGERS)
+def einvoice_provider_configured() -> bool:
+    """Is an e-invoicing provider configured (``SUPPORTDESK_EINVOICE_PROVIDER_URL``)? Then
+    the ΜΑΡΚ comes from it only (docs/einvoicing.md "Hand-off")."""
+    return bool(getattr(django_settings, "SUPPORTDESK_EINVOICE_PROVIDER_URL", ""))
+
+
+def ensure_not_registered(statement: Statement) -> None:
+    """A registered e-invoice is read-only: what myDATA holds is what the statement says."""
+    if statement.einvoice_status == Statement.EinvoiceStatus.REGISTERED:
+        raise ApplicationError(EINVOICE_READ_ONLY % {"mark": statement.mark},
+                               code="registered")
+
+
+def _mark_checked(mark: str) -> str:
     mark = (mark or "").strip()
     if not mark.isdigit() or len(mark) > 20:
         raise ApplicationError(MARK_INVALID, code="bad_mark")
+    return mark
+
+
+def statement_set_mark(*, statement: Statement, mark: str, by) -> Statement:
+    """Store the ΜΑΡΚ myDATA returned for the invoice issued from this statement, typed in
+    by a manager: only where no e-invoicing provider is configured (otherwise the provider's
+    answer is the one source) and never over a registration."""
+    ensure_manager(by, RUN_ONLY_MANAGERS)
+    if einvoice_provider_configured():
+        raise ApplicationError(MARK_FROM_PROVIDER, code="provider")
+    mark = _mark_checked(mark)
     with transaction.atomic():
         current = Statement.objects.select_for_update().get(pk=statement.pk)
         if current.status == Statement.Status.DRAFT:
             raise ApplicationError(PAID_NOT_ALLOWED, code="draft")
+        ensure_not_registered(current)
         current.mark = mark
         current._history_user = by
         current.save(update_fields=["mark", "updated_at"])
+    return current
+
+
+# --------------------------------------------------------------------------- e-invoices
+
+
+def statement_einvoice_status_set(*, statement_id: int, status: str) -> Statement:
+    """Record where the statement's e-invoice is (sent, rejected, cancelled, back to not
+    sent), for the billing pages; called by supportdesk.einvoicing in its own transaction
+    (this takes the statement's row lock). A registered one changes only to cancelled."""
+    status = Statement.EinvoiceStatus(status)
+    if status == Statement.EinvoiceStatus.REGISTERED:
+        raise ValueError("a registration is recorded by statement_record_registration")
+    with transaction.atomic():
+        current = Statement.objects.select_for_update().get(pk=statement_id)
+        if current.status == Statement.Status.DRAFT:
+            raise ApplicationError(EINVOICE_NOT_ISSUED, code="draft")
+        if status != Statement.EinvoiceStatus.CANCELLED:
+            ensure_not_registered(current)
+        if current.einvoice_status != status:
+            current.einvoice_status = status
+            current.save(update_fields=["einvoice_status", "updated_at"])
+    return current
+
+
+def statement_record_registration(*, statement_id: int, mark: str, uid: str = "",
+                                  authentication_code: str = "", qr_url: str = "",
+                                  registered_at: datetime | None = None) -> Statement:
+    """Store the provider's registration of the statement (ΜΑΡΚ, UID, authentication code,
+    QR URL): from then on the statement is read-only. Recording the same ΜΑΡΚ again (a
+    retried task) changes nothing; another ΜΑΡΚ over a registration is refused, so a
+    statement is registered once."""
+    mark = _mark_checked(mark)
+    with transaction.atomic():
+        current = Statement.objects.select_for_update().get(pk=statement_id)
+        if current.status == Statement.Status.DRAFT:
+            raise ApplicationError(EINVOICE_NOT_ISSUED, code="draft")
+        if current.einvoice_status == Statement.EinvoiceStatus.REGISTERED:
+            if current.mark == mark:
+                return current
+            raise ApplicationError(EINVOICE_OTHER_MARK, code="other_mark")
+        current.mark = mark
+        current.einvoice_status = Statement.EinvoiceStatus.REGISTERED
+        current.einvoice_uid = (uid or "")[:100]
+        current.einvoice_authentication_code = (authentication_code or "")[:200]
+        # Printed as a QR code and shown as a link: an http(s) URL or nothing.
+        qr_url = (qr_url or "").strip()
+        current.einvoice_qr_url = qr_url[:500] if qr_url.lower().startswith(
+            ("https://", "http://")) else ""
+        current.einvoice_registered_at = registered_at or timezone.now()
+        current.save(update_fields=["mark", "einvoice_status", "einvoice_uid",
+                                    "einvoice_authentication_code", "einvoice_qr_url",
+                                    "einvoice_registered_at", "updated_at"])
     return current

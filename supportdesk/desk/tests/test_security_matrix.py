@@ -121,6 +121,16 @@ KNOWN: dict[str, str] = {
     # the satisfaction report (managers)
     "satisfaction:report": "staff",
     "satisfaction:export": "staff",
+    # einvoicing: the provider hand-off (staff read, managers act)
+    "einvoicing:home": "staff",
+    "einvoicing:send_month": "staff",
+    "einvoicing:statement": "staff",
+    "einvoicing:send": "staff",
+    "einvoicing:refresh": "staff",
+    "einvoicing:cancel": "staff",
+    # einvoicing: the accountant's monthly files (managers)
+    "einvoicing:accountant_csv": "staff",
+    "einvoicing:accountant_zip": "staff",
 }
 
 
