@@ -23,7 +23,7 @@ def test_is_read_once_then_from_the_cache(django_assert_num_queries):
     assignable_staff()
     assert cache.get(ASSIGNABLE_STAFF_KEY) is not None
     with django_assert_num_queries(0):
-        assert [name for _, name in assignable_staff()][0].startswith("Νίκος")
+        assert next(name for _, name in assignable_staff()).startswith("Νίκος")
 
 
 def test_a_rename_a_deactivation_a_deletion_and_a_new_technician_show_at_once():

@@ -122,7 +122,7 @@ def test_the_survey_listener_and_another_both_hear_a_resolution(
 
 def test_the_token_reuses_the_reply_tokens_signing_with_its_own_purpose(resolved, customer_a):
     token = rate_token(ticket_id=resolved.pk, user_id=customer_a.pk, now=1_800_000_000)
-    number, user, expires, digest = token.split(".")
+    _number, _user, expires, digest = token.split(".")
     assert digest == purpose_digest("rate", resolved.pk, customer_a.pk, expires, length=32)
     assert token_digest(resolved.pk) == purpose_digest("ticket", resolved.pk)
     assert digest[:12] != token_digest(resolved.pk)  # one kind never passes for the other

@@ -13,7 +13,7 @@ from supportdesk.satisfaction.tokens import rate_token
 from supportdesk.tickets.models import Ticket
 from supportdesk.tickets.services import ticket_change_status
 
-from .conftest import open_request, resolve
+from .conftest import open_request
 
 pytestmark = pytest.mark.django_db
 
