@@ -11,8 +11,6 @@ Run: ``.venv/bin/pytest tests/browser -m browser`` (Debian ``chromium`` at /usr/
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,15 +28,9 @@ from supportdesk.tickets.models import Message, Ticket
 from supportdesk.tickets.services import ticket_create
 from supportdesk.worklog.models import WorkEntry
 from supportdesk.worklog.services.entries import work_entry_create
-from tests.browser.chromium import ARGS, BROWSER, CHROMIUM
+from tests.browser.chromium import BROWSER, signed_in_page
 
 pytestmark = BROWSER
-
-
-def _session(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture
@@ -55,34 +47,12 @@ def world(db):
     return {"shop": shop, "contact": contact, "technician": technician}
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _page(browser, live_server, user, errors):
-    context = browser.new_context(locale="el-GR", timezone_id="Europe/Athens",
-                                  viewport={"width": 1280, "height": 900})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": _session(user),
-                          "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
-
-
 @pytest.mark.django_db(transaction=True)
 def test_priority_moves_both_clocks(world, browser, live_server):
     errors: list[str] = []
     ticket = ticket_create(customer=world["shop"], subject="Σταμάτησε η ταμειακή",
                            received_via="phone", by=world["technician"])
-    page = _page(browser, live_server, world["technician"], errors)
+    page = signed_in_page(browser, live_server, world["technician"], errors)
     page.goto(live_server.url + reverse("desk:ticket", args=[ticket.pk]))
     before = page.locator(".resolution-due").inner_text()
     page.select_option("#id_priority", "urgent")
@@ -105,7 +75,7 @@ def test_a_macro_on_three_requests_from_the_queue(world, browser, live_server):
                        by=tech, shared=False)
     made = [ticket_create(customer=world["shop"], subject=f"Πρόβλημα {i}",
                           received_via="phone", by=tech) for i in range(4)]
-    page = _page(browser, live_server, tech, errors)
+    page = signed_in_page(browser, live_server, tech, errors)
     page.goto(live_server.url + reverse("desk:queue"))
     for ticket in made[:3]:
         page.check(f"input.bulk-pick[value='{ticket.pk}']")
@@ -135,7 +105,7 @@ def test_merge_a_phoned_and_a_mailed_duplicate(world, browser, live_server):
                               started_at=start, ended_at=start + dt.timedelta(minutes=20),
                               by=tech)
     phoned_due = phoned.response_due_at
-    page = _page(browser, live_server, tech, errors)
+    page = signed_in_page(browser, live_server, tech, errors)
     page.goto(live_server.url + reverse("desk:ticket", args=[mailed.pk]))
     page.fill("#id_merge_target", phoned.reference)
     page.check("form[action$='/merge/'] input[name=confirm]")
@@ -164,7 +134,7 @@ def test_save_a_view_and_see_its_count(world, browser, live_server):
         ticket_create(customer=world["shop"], subject=f"Επείγον {i}", received_via="phone",
                       priority="urgent", by=tech)
     ticket_create(customer=world["shop"], subject="Απορία", received_via="phone", by=tech)
-    page = _page(browser, live_server, tech, errors)
+    page = signed_in_page(browser, live_server, tech, errors)
     page.goto(live_server.url + reverse("desk:queue") + "?priority=urgent")
     page.fill("#view-name", "Επείγοντα")
     page.locator("form[action$='/views/'] button").click()
@@ -183,8 +153,8 @@ def test_two_technicians_see_each_other_and_the_second_reply_waits(world, browse
     ticket = ticket_create(customer=world["shop"], subject="Δεν ανοίγει", received_via="phone",
                            by=first)
     url = live_server.url + reverse("desk:ticket", args=[ticket.pk])
-    one = _page(browser, live_server, first, errors)
-    two = _page(browser, live_server, second, errors)
+    one = signed_in_page(browser, live_server, first, errors)
+    two = signed_in_page(browser, live_server, second, errors)
     one.goto(url)
     two.goto(url)
     two.fill("#id_body", "Το κοιτάω")  # typing

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from supportdesk.accounts.tests.factories import ManagerFactory, TechnicianFactory, UserFactory
 from supportdesk.catalog.tests.factories import ProductFactory
@@ -18,38 +17,10 @@ from supportdesk.customers.tests.factories import CustomerFactory, LicenceFactor
 from supportdesk.knowledge.models import Deflection, Suggestion
 from supportdesk.knowledge.services import article_create
 from supportdesk.tickets.models import Ticket
-from tests.browser.chromium import ARGS, BROWSER, CHROMIUM
+from tests.browser.chromium import BROWSER, signed_in_page
 
 pytestmark = BROWSER
 SHOTS = settings.BASE_DIR / "artifacts" / "screenshots"
-
-
-def _session(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _page(browser, live_server, user, errors):
-    context = browser.new_context(locale="el-GR", timezone_id="Europe/Athens",
-                                  viewport={"width": 1280, "height": 900})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": _session(user),
-                          "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return page
 
 
 @pytest.mark.django_db(transaction=True)
@@ -71,7 +42,7 @@ def test_a_shop_is_shown_an_article_marks_it_solved_and_the_dashboard_counts_it(
         visibility="customers", product=pos, category="program_fault")
     errors: list[str] = []
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = _page(browser, live_server, owner, errors)
+    page = signed_in_page(browser, live_server, owner, errors)
 
     # when the shop starts a request, picks the product and the kind, and types the subject
     page.goto(f"{live_server.url}/portal/requests/new/")
@@ -102,7 +73,7 @@ def test_a_shop_is_shown_an_article_marks_it_solved_and_the_dashboard_counts_it(
     assert Suggestion.objects.get(article=article).opened_at is not None
 
     # and the manager's dashboard counts one deflection for the article
-    board = _page(browser, live_server, manager, errors)
+    board = signed_in_page(browser, live_server, manager, errors)
     board.goto(f"{live_server.url}/desk/dashboard/")
     card = board.locator("section[aria-labelledby=kb-defl-h]")
     row = card.locator("tbody tr", has_text="εκτυπωτής αποδείξεων")
